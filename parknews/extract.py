@@ -1,0 +1,843 @@
+"""Page objects: what a page is, and what an article page says.
+
+Everything here takes parsed HTML plus its URL and returns plain values, so
+each rule is tested on saved pages in milliseconds, without the engine.
+
+Nothing depends on one template's CSS classes: the same article is served by
+DedeCMS-style tables, plain ``<div>`` layouts, HTML5 ``<article>`` pages and
+mirror copies in Traditional characters with pinyin glosses. Fields are found
+by their visible labels (Simplified and Traditional), by structure (the
+heading that matches ``<title>``, the breadcrumb) and by metadata; the body is
+the block that carries the most prose, scored per line the way readability
+scores paragraphs. Class and id names are only one weak signal for chrome
+(menus, share bars, hot lists), and never outvote a block full of sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal, NamedTuple
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from lxml import etree
+from parsel import Selector
+from w3lib.url import url_query_cleaner
+
+from parknews.text import strip_glosses
+
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
+
+PageKind = Literal["article", "list", "hub", "other"]
+
+# ---------------------------------------------------------------- vocabulary
+# Labels in Simplified and Traditional form, longest first so the regex takes
+# 发布时间 before 时间.
+DATE_LABEL = (
+    r"(?:发布时间|發布時間|发布日期|發布日期|发表时间|發表時間|发表日期|發表日期|"
+    r"发稿时间|發稿時間|更新时间|更新時間|时间|時間|日期)"
+)
+CLICK_LABEL = (
+    r"(?:点击数|點擊數|点击量|點擊量|点击次数|點擊次數|点击|點擊|浏览次数|瀏覽次數|"
+    r"浏览数|瀏覽數|浏览量|瀏覽量|浏览|瀏覽|阅读数|閱讀數|阅读量|閱讀量|阅读|閱讀|"
+    r"人气|人氣|访问量|訪問量)"
+)
+SOURCE_LABEL = r"(?:信息来源|資訊來源|文章来源|文章來源|来源|來源|稿源|出处|出處)"
+DATE = (
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]*(\d{1,2})\s*[:：时時]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?"
+)
+
+_DATE_RE = re.compile(DATE)
+_LABELLED_DATE_RE = re.compile(DATE_LABEL + r"\s*[:：]?\s*" + DATE)
+_CLICKS_RE = re.compile(CLICK_LABEL + r"\s*[:：]?\s*[(（\[]?\s*(\d[\d,，]*)")
+_CLICKS_AFTER_RE = re.compile(r"(\d[\d,，]*)\s*(?:次阅读|次閱讀|次浏览|次瀏覽|人阅读|人閱讀|次点击|次點擊|阅读|閱讀)")
+_CLICK_LABEL_RE = re.compile(CLICK_LABEL + r"\s*[:：]")
+_SOURCE_RE = re.compile(SOURCE_LABEL + r"\s*[:：]\s*(.+?)(?=\s+\S{1,6}[:：]|\s*[|｜]|$)")
+_BREADCRUMB_MARK_RE = re.compile(
+    r"(?:当前位置|當前位置|您的位置|你的位置|所在位置|现在的位置|現在的位置|当前页面|位置)\s*[:：]?\s*"
+)
+_CRUMB_SPLIT_RE = re.compile(r"\s*(?:>|&gt;|›|»|→|/|\\|＞|》)\s*")
+_HOME_WORDS = frozenset(
+    {
+        "首页",
+        "首頁",
+        "主页",
+        "主頁",
+        "网站首页",
+        "網站首頁",
+        "home",
+        "Home",
+        "正文",
+        "详情",
+        "詳情",
+        "内容",
+        "內容",
+        "正文内容",
+    }
+)
+NEWS_HUB_LABELS = frozenset(
+    {"新闻中心", "新聞中心", "文章中心", "新闻资讯", "新聞資訊", "资讯中心", "資訊中心", "新闻动态", "新聞動態"}
+)
+_HOME_PATHS = frozenset(
+    {"", "/", "/index.html", "/index.htm", "/index.shtml", "/index.php", "/index.asp", "/default.aspx"}
+)
+_NEXT_LABELS = frozenset({"下一页", "下一頁", "下页", "下頁", "后页", "後頁", "next", "Next", "›", "»", ">"})
+_LAST_LABELS = frozenset({"末页", "末頁", "尾页", "尾頁", "最后一页", "最後一頁", "last", "Last"})
+
+# Lines that are never article text, wherever they sit.
+_JUNK_LINE_RE = re.compile(
+    r"^(?:上一篇|下一篇|上一条|下一条|上一頁|上一页|下一页|下一頁|分享到|分享|打印|关闭|關閉|返回顶部|返回頂部|"
+    r"字号|字體|字体|责任编辑|責任編輯|编辑|編輯|关键词|關鍵詞|标签|標籤|tags?|扫一扫|掃一掃)\s*[:：]?",
+    re.IGNORECASE,
+)
+_SOURCE_LINE_RE = re.compile(r"^[【\[(（]?\s*" + SOURCE_LABEL + r"\s*[:：]")
+_BOILER_HEAD_RE = re.compile(
+    r"^\s*(?:相关文章|相關文章|相关阅读|相關閱讀|相关新闻|相關新聞|热门文章|熱門文章|热门推荐|熱門推薦|"
+    r"推荐阅读|推薦閱讀|推荐文章|推薦文章|猜你喜欢|猜你喜歡|最新文章|热点|熱點|上一篇|下一篇|分享到|"
+    r"全国热线|全國熱線|联系我们|聯系我們|聯繫我們|联系方式|聯系方式|微信公众号|微信公眾號|关注我们|關注我們|"
+    r"版权所有|版權所有|copyright|©)",
+    re.IGNORECASE,
+)
+# Chrome by name: whole class/id tokens only ("page-content" is not "page").
+_BOILER_TOKENS = frozenset(
+    [
+        "nav",
+        "navbar",
+        "navigation",
+        "menu",
+        "submenu",
+        "footer",
+        "foot",
+        "header",
+        "topbar",
+        "banner",
+        "sidebar",
+        "aside",
+        "share",
+        "bdshare",
+        "sharebar",
+        "social",
+        "hot",
+        "hotnews",
+        "related",
+        "relate",
+        "recommend",
+        "comment",
+        "comments",
+        "copyright",
+        "breadcrumb",
+        "breadcrumbs",
+        "crumb",
+        "crumbs",
+        "digg",
+        "prenext",
+        "prevnext",
+        "pager",
+        "pagination",
+        "pagelist",
+        "hotline",
+        "kefu",
+        "weixin",
+        "wechat",
+        "qrcode",
+        "ad",
+        "ads",
+        "advert",
+        "login",
+        "search",
+        "toolbar",
+    ]
+)
+_TOKEN_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+
+_SKIP_TAGS = frozenset(
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "head",
+        "title",
+        "select",
+        "option",
+        "svg",
+        "iframe",
+        "object",
+        "embed",
+        "textarea",
+    ]
+)
+_BOILER_TAGS = frozenset(["nav", "footer", "aside", "form", "header", "button"])
+_BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "tr",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "blockquote",
+        "pre",
+        "figure",
+        "figcaption",
+        "center",
+        "address",
+        "form",
+        "hr",
+        "caption",
+        "body",
+        "html",
+    ]
+)
+_CELL_TAGS = frozenset({"td", "th"})
+# A line owned by one of these scores for its parent (the paragraph's
+# container) and half for the grandparent, like readability does.
+_PARA_TAGS = frozenset(
+    ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "dd", "dt", "tr", "figcaption"]
+)
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4"})
+_PROSE_PUNCT = frozenset("，。；！？、,;")
+_ARTICLE_HREF_RE = re.compile(r"\d{2,}")
+_ID_QUERY_RE = re.compile(r"(?:^|&)(?:aid|id|articleid|newsid|article_id|news_id|itemid)=\d+", re.I)
+_TRACKING_PARAMS = (
+    "from",
+    "spm",
+    "share",
+    "share_from",
+    "sharefrom",
+    "fr",
+    "isappinstalled",
+    "scene",
+    "clicktime",
+    "enterid",
+    "wfr",
+    "source",
+    "ref",
+    "_t",
+)
+
+
+class Line(NamedTuple):
+    text: str
+    owner: etree._Element  # innermost block element holding the line
+    boiler: bool  # inside navigation, share bars, hot lists…
+    link_chars: int  # characters of the line that are link text
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+    rel: str = ""
+
+
+@dataclass
+class RawArticle:
+    """Field values as found on the page, before the loader normalises them."""
+
+    url: str
+    title: str | None = None
+    published: list[str] = field(default_factory=list)
+    clicks: list[str] = field(default_factory=list)
+    source: str | None = None
+    category: str | None = None
+    body: list[str] = field(default_factory=list)
+    #: the page has a click label whose number is not in the HTML (a script writes it)
+    clicks_label_without_number: bool = False
+
+
+def canonical_url(url: str) -> str:
+    """Drop the fragment and tracking parameters (``?from=list``, ``utm_*``)."""
+    url = urldefrag(url)[0]
+    if "?" not in url:
+        return url
+    url = url_query_cleaner(url, _TRACKING_PARAMS, remove=True)
+    base, _, query = url.partition("?")
+    kept = [p for p in query.split("&") if p and not p.lower().startswith("utm_")]
+    return base + ("?" + "&".join(kept) if kept else "")
+
+
+def label_key(text: str) -> str:
+    """Text as labels and titles are compared: no glosses, no whitespace."""
+    return "".join(strip_glosses(text).split())
+
+
+class Page:
+    """One fetched HTML page, parsed once, examined lazily."""
+
+    def __init__(self, root: etree._Element, url: str, base_url: str | None = None) -> None:
+        self.root = root
+        self.url = url
+        self.base_url = base_url or url
+        self.netloc = urlsplit(url).netloc.lower()
+
+    @classmethod
+    def from_response(cls, response: TextResponse) -> Page:
+        from scrapy.utils.response import get_base_url
+
+        return cls(response.selector.root, response.url, get_base_url(response))
+
+    @classmethod
+    def from_html(cls, html: str | bytes, url: str) -> Page:
+        if isinstance(html, bytes):
+            html = html.decode("utf-8", errors="replace")
+        root = Selector(text=html or "<html></html>", type="html").root
+        base = root.xpath("string(//base/@href)") if root is not None else ""
+        return cls(root, url, urljoin(url, base) if base else url)
+
+    # ------------------------------------------------------------- raw text
+    @cached_property
+    def _walk(self) -> tuple[list[Line], dict[etree._Element, tuple[int, int]], set[etree._Element]]:
+        return _walk_lines(self.root)
+
+    @property
+    def lines(self) -> list[Line]:
+        return self._walk[0]
+
+    def lines_within(self, element: etree._Element) -> list[Line]:
+        start, end = self._walk[1].get(element, (0, 0))
+        return self.lines[start:end]
+
+    @cached_property
+    def keys(self) -> list[str]:
+        """Each line with glosses removed and whitespace collapsed, for label matching."""
+        return [" ".join(strip_glosses(line.text).split()) for line in self.lines]
+
+    def meta(self, *names: str) -> str | None:
+        for name in names:
+            for value in self.root.xpath("//meta[@property=$n or @name=$n or @itemprop=$n]/@content", n=name):
+                if value.strip():
+                    return value.strip()
+        return None
+
+    @cached_property
+    def head_title(self) -> str:
+        return " ".join(self.root.xpath("string(//title)").split())
+
+    # ---------------------------------------------------------------- links
+    @cached_property
+    def anchors(self) -> list[tuple[etree._Element, Link]]:
+        """Every http(s) link with its ``<a>``, absolute, without fragment, in document order."""
+        out = []
+        for a in self.root.iter("a"):
+            href = (a.get("href") or "").strip()
+            if not href or href.startswith("#"):
+                continue
+            url = urldefrag(urljoin(self.base_url, href))[0]
+            if urlsplit(url).scheme not in ("http", "https"):
+                continue  # javascript:, mailto:, tel:
+            text = " ".join(strip_glosses("".join(a.itertext())).split())
+            out.append((a, Link(url, text, (a.get("rel") or "").lower())))
+        return out
+
+    @property
+    def links(self) -> list[Link]:
+        return [link for _, link in self.anchors]
+
+    def same_host(self, url: str, hosts: frozenset[str] | None = None) -> bool:
+        return urlsplit(url).netloc.lower() in (hosts or {self.netloc})
+
+    # ------------------------------------------------------------ structure
+    @cached_property
+    def title_index(self) -> int | None:
+        """Index of the line that is the article heading: the heading that best
+        matches ``<title>`` / ``og:title`` (sites append ``_category_site``)."""
+        head = label_key(self.head_title)
+        og = label_key(self.meta("og:title", "twitter:title") or "")
+        segments = {label_key(s) for s in re.split(r"\s*[_|｜–—-]\s*", strip_glosses(self.head_title))}
+        best, best_score = None, 0.0
+        for i, (line, key) in enumerate(zip(self.lines, self.keys, strict=True)):
+            k = "".join(key.split())
+            if len(k) < 4 or len(k) > 120:
+                continue
+            heading = line.owner.tag in _HEADING_TAGS
+            if og and k == og:
+                score = 1000 + len(k)
+            elif k in segments or (head and head.startswith(k)):
+                score = len(k) + (50 if heading else 0) - (30 if line.boiler else 0)
+            elif heading and head and k in head:
+                score = len(k) / 2
+            else:
+                continue
+            if score > best_score:
+                best, best_score = i, score
+        if best is None:
+            for i, line in enumerate(self.lines):
+                if line.owner.tag == "h1":
+                    return i
+        return best
+
+    @cached_property
+    def title(self) -> str | None:
+        if self.title_index is not None:
+            return self.lines[self.title_index].text
+        og = self.meta("og:title")
+        if og:
+            return og
+        first = re.split(r"\s*[_|｜]\s*", self.head_title)[0]
+        return first or None
+
+    @cached_property
+    def breadcrumb(self) -> list[str]:
+        """Breadcrumb parts after the marker, without the home link."""
+        parts: list[str] = []
+        for el in self.root.xpath(
+            "//*[contains(@aria-label,'breadcrumb') or contains(@class,'breadcrumb')"
+            " or @itemtype='https://schema.org/BreadcrumbList']"
+        ):
+            items = el.xpath(".//li") or el.xpath(".//a")
+            parts = [" ".join("".join(i.itertext()).split()) for i in items]
+            break
+        if not parts:
+            for key in self.keys:
+                m = _BREADCRUMB_MARK_RE.search(key)
+                if m and m.start() < 12 and (">" in key or "›" in key or "»" in key or "/" in key):
+                    parts = _CRUMB_SPLIT_RE.split(key[m.end() :])
+                    break
+        return [p for p in (label_key(x) for x in parts) if p and p not in _HOME_WORDS]
+
+    # ---------------------------------------------------------------- body
+    @cached_property
+    def body_container(self) -> etree._Element | None:
+        scores: dict[etree._Element, float] = {}
+        for line in self.lines:
+            if line.boiler:
+                continue
+            own = len(line.text) - line.link_chars
+            if own < 2:
+                continue
+            score = 1 + min(own / 40, 3) + sum(1 for ch in line.text if ch in _PROSE_PUNCT)
+            owner = line.owner
+            if owner.tag not in _PARA_TAGS:
+                # text straight in a div/td (br-separated lines) scores for it
+                # and, like a paragraph, for its container
+                scores[owner] = scores.get(owner, 0) + score
+            parent = owner.getparent()
+            if parent is None:
+                continue
+            scores[parent] = scores.get(parent, 0) + score
+            grand = parent.getparent()
+            if grand is not None:
+                scores[grand] = scores.get(grand, 0) + score / 2
+        if not scores:
+            return None
+        return max(scores, key=scores.__getitem__)
+
+    @cached_property
+    def body_lines(self) -> list[str]:
+        container = self.body_container
+        if container is None:
+            return []
+        lines = self.lines_within(container)
+        start = 0
+        ti = self.title_index
+        if ti is not None:
+            title_line = self.lines[ti]
+            # The title, info line and breadcrumb sit above the text in
+            # templates that keep everything in one block.
+            for i, line in enumerate(lines):
+                if line is title_line:
+                    start = i + 1
+                    break
+        title = label_key(self.title or "")
+        out = []
+        for line in lines[start:]:
+            if line.boiler or line.link_chars >= len(line.text):
+                continue
+            if _is_meta_line(line.text, title):
+                continue
+            out.append(line.text)
+        return out
+
+    @cached_property
+    def link_density(self) -> float:
+        """Share of the body block's text that is link text (lists are mostly links)."""
+        container = self.body_container
+        if container is None:
+            return 1.0
+        lines = [line for line in self.lines_within(container) if not line.boiler]
+        total = sum(len(line.text) for line in lines)
+        return sum(line.link_chars for line in lines) / total if total else 1.0
+
+    # ------------------------------------------------------------ metadata
+    def _info_keys(self) -> list[str]:
+        """Lines where the info row lives: just after the title, then the rest."""
+        ti = self.title_index
+        keys = self.keys
+        if ti is None:
+            return keys
+        return keys[ti + 1 : ti + 8] + keys[max(0, ti - 3) : ti] + keys[ti + 8 :]
+
+    @cached_property
+    def published(self) -> list[str]:
+        found = []
+        meta = self.meta(
+            "article:published_time", "og:published_time", "datePublished", "pubdate", "publishdate", "PubDate"
+        )
+        if meta:
+            found.append(meta)
+        found.extend(self.root.xpath("//time/@datetime"))
+        for key in self._info_keys():
+            m = _LABELLED_DATE_RE.search(key)
+            if m:
+                found.append(m.group(0))
+                break
+        ti = self.title_index
+        if ti is not None:
+            for key in self.keys[ti + 1 : ti + 4]:
+                m = _DATE_RE.search(key)
+                if m and len(key) < 80:
+                    found.append(m.group(0))
+                    break
+        return found
+
+    @cached_property
+    def clicks(self) -> list[str]:
+        for key in self._info_keys():
+            if len(key) > 120:
+                continue
+            m = _CLICKS_RE.search(key) or _CLICKS_AFTER_RE.search(key)
+            if m:
+                return [m.group(1)]
+        return []
+
+    @cached_property
+    def has_click_label(self) -> bool:
+        return any(_CLICK_LABEL_RE.search(k) for k in self._info_keys() if len(k) <= 120)
+
+    @cached_property
+    def source(self) -> str | None:
+        for key in self._info_keys():
+            if len(key) > 160:
+                continue
+            m = _SOURCE_RE.search(key)
+            if m:
+                value = m.group(1).strip(" ：:，,。;；|｜")
+                if value and len(value) <= 40:
+                    return value
+        return None
+
+    @cached_property
+    def category(self) -> str | None:
+        # An article's breadcrumb often ends with its own title.
+        title = label_key(self.title or "")
+        crumbs = [c for c in self.breadcrumb if c != title and not (len(c) > 12 and c.startswith(title[:12]))]
+        if crumbs:
+            return crumbs[-1]
+        return self.meta("article:section")
+
+    @cached_property
+    def canonical(self) -> str:
+        for href in self.root.xpath("//link[@rel='canonical']/@href"):
+            url = urljoin(self.base_url, href.strip())
+            if urlsplit(url).netloc.lower() == self.netloc:
+                return canonical_url(url)
+        return canonical_url(self.url)
+
+    # -------------------------------------------------------- classification
+    @cached_property
+    def is_article(self) -> bool:
+        if not self.title or (self.title_index is None and not self.meta("og:title")):
+            return False
+        text = "".join(self.body_lines)
+        if len(text) < 60 or self.link_density > 0.3:
+            return False
+        if len(self.list_links) >= 3 and self.body_container is self._list_container:
+            return False
+        return bool(
+            self.published or self.clicks or self.has_click_label or self.source or self.meta("og:type") == "article"
+        )
+
+    def article_href(self, link: Link) -> bool:
+        """A link that looks like it opens one article: an id in the URL and a title as text."""
+        if len(link.text) < 6 or link.text in _NEXT_LABELS or not self.same_host(link.url):
+            return False
+        parts = urlsplit(link.url)
+        if parts.path.endswith("/") and not parts.query:
+            return False
+        last = parts.path.rsplit("/", 1)[-1]
+        return bool(_ARTICLE_HREF_RE.search(last) or _ID_QUERY_RE.search(parts.query))
+
+    @cached_property
+    def _list_groups(self) -> tuple[etree._Element | None, list[Link]]:
+        """The main list: the element with the most children that each link an article."""
+        children: dict[etree._Element, set[etree._Element]] = {}
+        link_of: dict[etree._Element, Link] = {}
+        boiler = self._walk[2]
+        for a, link in self.anchors:
+            if not self.article_href(link) or any(x in boiler for x in a.iterancestors()):
+                continue
+            link_of[a] = link
+            node = a
+            parent = node.getparent()
+            while parent is not None:
+                children.setdefault(parent, set()).add(node)
+                node, parent = parent, parent.getparent()
+        if not children:
+            return None, []
+        best = max(children, key=lambda el: (len(children[el]), _depth(el)))
+        links = [link for a, link in link_of.items() if _is_descendant(a, best)]
+        seen, unique = set(), []
+        for link in links:
+            key = canonical_url(link.url)
+            if key not in seen:
+                seen.add(key)
+                unique.append(Link(key, link.text, link.rel))
+        return best, unique
+
+    @property
+    def _list_container(self) -> etree._Element | None:
+        return self._list_groups[0]
+
+    @property
+    def list_links(self) -> list[Link]:
+        return self._list_groups[1]
+
+    @cached_property
+    def pagination(self) -> list[Link]:
+        """Next and numbered page links of this list (never previous/first)."""
+        pairs = self.anchors
+        nexts = [a for a, link in pairs if link.text in _NEXT_LABELS or "next" in link.rel.split()]
+        numbered = [a for a, link in pairs if link.text.isdigit() and len(link.text) <= 4]
+        container = None
+        if nexts:
+            container = nexts[0].getparent()
+            for _ in range(3):
+                if container is None or len(container.xpath(".//a")) >= 2:
+                    break
+                container = container.getparent()
+        elif len(numbered) >= 2:
+            container = numbered[0].getparent()
+            for _ in range(3):
+                if container is None or len(container.xpath(".//a[@href]")) >= 2:
+                    break
+                container = container.getparent()
+        if container is None:
+            return []
+        found: dict[str, Link] = {}
+        here = canonical_url(self.url)
+        for a, link in pairs:
+            if not _is_descendant(a, container) or not self.same_host(link.url):
+                continue
+            is_next = link.text in _NEXT_LABELS or "next" in link.rel.split()
+            if is_next or link.text in _LAST_LABELS or link.text.isdigit():
+                url = canonical_url(link.url)
+                if url != here and (is_next or url not in found):
+                    found[url] = Link(url, link.text, link.rel)  # "下一页" wins over "2"
+        return list(found.values())
+
+    @property
+    def next_page(self) -> Link | None:
+        return next((link for link in self.pagination if link.text in _NEXT_LABELS or "next" in link.rel), None)
+
+    def news_centre_links(self) -> list[Link]:
+        return [link for link in self.links if label_key(link.text) in NEWS_HUB_LABELS and self.same_host(link.url)]
+
+    @cached_property
+    def is_news_centre(self) -> bool:
+        names = {label_key(self.title or ""), *(label_key(s) for s in re.split(r"[_|｜-]", self.head_title))}
+        crumbs = self.breadcrumb
+        return bool(names & NEWS_HUB_LABELS or (crumbs and crumbs[-1] in NEWS_HUB_LABELS))
+
+    def section_links(self, under: list[str]) -> list[Link]:
+        """Section (category) links below any of the given news-centre URLs."""
+        prefixes = []
+        for url in under:
+            path = urlsplit(url).path
+            prefixes.append(path if path.endswith("/") else path.rsplit("/", 1)[0] + "/")
+        out, seen = [], set()
+        for link in self.links:
+            if not self.same_host(link.url) or self.article_href(link) or not link.text:
+                continue
+            url = canonical_url(link.url)
+            path = urlsplit(url).path
+            if url in seen or url in under or not any(path.startswith(p) and path != p for p in prefixes):
+                continue
+            seen.add(url)
+            out.append(Link(url, link.text, link.rel))
+        return out
+
+    def classify(self) -> PageKind:
+        """Article, list, hub (home or news centre: discover lists), or other.
+
+        A list is told from a hub with latest-article blocks by its
+        pagination or by sitting inside a section (its breadcrumb names a
+        category), so a list given as a start URL never walks the site nav.
+        """
+        if self.is_article:
+            return "article"
+        crumbs = self.breadcrumb
+        in_section = bool(crumbs) and crumbs[-1] not in NEWS_HUB_LABELS
+        if self.list_links and (self.pagination or in_section):
+            return "list"
+        if self.is_news_centre or urlsplit(self.url).path in _HOME_PATHS:
+            return "hub"
+        if len(self.list_links) >= 3:
+            return "list"
+        return "other"
+
+    @cached_property
+    def has_glosses(self) -> bool:
+        """The page inserts pinyin after characters, as mirror sites do."""
+        texts = [self.title or "", *self.body_lines[:5]]
+        return any(strip_glosses(t) != t for t in texts)
+
+    def raw_article(self) -> RawArticle:
+        return RawArticle(
+            url=self.canonical,
+            title=self.title,
+            published=self.published,
+            clicks=self.clicks,
+            source=self.source,
+            category=self.category,
+            body=self.body_lines,
+            clicks_label_without_number=self.has_click_label and not self.clicks,
+        )
+
+
+# ------------------------------------------------------------------ helpers
+def _is_meta_line(text: str, title_key: str) -> bool:
+    key = " ".join(strip_glosses(text).split())
+    if not key or key.isdigit():
+        return True  # like/digg counters
+    compact = "".join(key.split())
+    if compact == title_key or _JUNK_LINE_RE.match(key) or _SOURCE_LINE_RE.match(key):
+        return True
+    if _BREADCRUMB_MARK_RE.match(key) and len(key) < 120:
+        return True
+    # the info row (发布时间 … 点击数 …) is short; a sentence mentioning a date is not
+    return len(key) < 100 and bool(
+        _LABELLED_DATE_RE.search(key) or _CLICKS_RE.search(key) or _CLICK_LABEL_RE.search(key)
+    )
+
+
+def _depth(el: etree._Element) -> int:
+    return sum(1 for _ in el.iterancestors())
+
+
+def _is_descendant(el: etree._Element, ancestor: etree._Element) -> bool:
+    return el is ancestor or any(a is ancestor for a in el.iterancestors())
+
+
+def _class_tokens(el: etree._Element) -> set[str]:
+    names = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    return set(_TOKEN_SPLIT_RE.split(names)) if names.strip() else set()
+
+
+def _is_boilerplate(el: etree._Element) -> bool:
+    tag = el.tag
+    if not isinstance(tag, str):
+        return False
+    if tag not in _BOILER_TAGS and not _class_tokens(el) & _BOILER_TOKENS:
+        head = (el.text or "").strip()
+        if not head and len(el) and isinstance(el[0].tag, str):
+            head = ("".join(el[0].itertext())).strip()[:12]
+        if not head or not _BOILER_HEAD_RE.match(head):
+            return False
+    # Tags, names and headings are weak signals (ASP.NET wraps whole pages in
+    # <form>): a block full of sentences is content.
+    return "".join(el.itertext()).count("。") < 3
+
+
+def _walk_lines(
+    root: etree._Element | None,
+) -> tuple[list[Line], dict[etree._Element, tuple[int, int]], set[etree._Element]]:
+    """Lay the page out as lines, the way a browser would break them.
+
+    Block elements and ``<br>`` end a line; table cells are joined by a space
+    so a table row reads as one line. Iterative, so deeply nested broken
+    markup cannot hit the recursion limit.
+    """
+    lines: list[Line] = []
+    spans: dict[etree._Element, tuple[int, int]] = {}
+    boilers: set[etree._Element] = set()
+    if root is None:
+        return lines, spans, boilers
+    buf: list[str] = []
+    link_chars = 0
+    link_depth = 0
+    boiler_depth = 0
+    blocks: list[etree._Element] = [root]
+
+    def flush() -> None:
+        nonlocal link_chars
+        text = " ".join("".join(buf).split())
+        if text:
+            lines.append(Line(text, blocks[-1], boiler_depth > 0, min(link_chars, len(text))))
+        buf.clear()
+        link_chars = 0
+
+    def add(text: str | None) -> None:
+        nonlocal link_chars
+        if text:
+            buf.append(text)
+            if link_depth:
+                link_chars += len(text.strip())
+
+    starts: dict[etree._Element, int] = {}
+    stack: list[tuple[etree._Element, bool, bool]] = [(root, False, False)]
+    while stack:
+        el, closing, boiler = stack.pop()
+        tag = el.tag if isinstance(el.tag, str) else None
+        if closing:
+            if tag in _CELL_TAGS and blocks[-1] is el:
+                tag = "div"
+            if tag in _BLOCK_TAGS:
+                flush()
+                blocks.pop()
+            if tag == "a":
+                link_depth -= 1
+            if boiler:
+                boiler_depth -= 1
+            spans[el] = (starts.pop(el), len(lines))
+            add(el.tail)
+            continue
+        if tag is None or tag in _SKIP_TAGS:
+            add(el.tail)
+            continue
+        if tag == "br":
+            flush()
+            add(el.tail)
+            continue
+        is_boiler = _is_boilerplate(el)
+        if tag in _CELL_TAGS and any(child.tag in _BLOCK_TAGS for child in el):
+            tag = "div"  # a layout cell holding paragraphs is a block, not a table cell
+        if tag in _BLOCK_TAGS:
+            flush()
+            blocks.append(el)
+        elif tag in _CELL_TAGS:
+            buf.append(" ")
+        if is_boiler:
+            boiler_depth += 1
+            boilers.add(el)
+        if tag == "a":
+            link_depth += 1
+        starts[el] = len(lines)
+        add(el.text)
+        stack.append((el, True, is_boiler))
+        stack.extend((child, False, False) for child in reversed(el))
+    flush()
+    return lines, spans, boilers

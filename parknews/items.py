@@ -1,0 +1,30 @@
+"""The one record parknews exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass
+class Article:
+    """An article as exported, one JSON line each.
+
+    A dataclass rather than ``scrapy.Item`` so the schema is plain Python that
+    tests and downstream code can import without Scrapy; the pipelines reach it
+    through itemadapter like any other item type. Every field defaults to
+    ``None`` so a field the page lacks is exported as ``null``.
+    """
+
+    url: str | None = None
+    title: str | None = None
+    published: str | None = None
+    clicks: int | None = None
+    source: str | None = None
+    category: str | None = None
+    body: str | None = None
+    crawled_at: str | None = None
+
+
+ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
+#: Fields whose absence is worth a warning: ``crawled_at`` and ``url`` are always set.
+CONTENT_FIELDS: tuple[str, ...] = ("title", "published", "clicks", "source", "category", "body")

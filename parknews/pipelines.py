@@ -1,0 +1,121 @@
+"""Item pipelines, in order: repair the text, drop duplicates, flag gaps."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from parknews.config import ParknewsConfig
+from parknews.items import CONTENT_FIELDS
+from parknews.state import StateStore
+from parknews.text import fingerprint, repair
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+#: Text fields the repair applies to (dates, counts and URLs are not prose).
+TEXT_FIELDS = ("title", "source", "category", "body")
+
+
+class TextRepairPipeline:
+    """Mojibake, pinyin glosses, Traditional script, whitespace: see ``parknews.text``."""
+
+    def __init__(self, script: str) -> None:
+        self.script = script
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> TextRepairPipeline:
+        return cls(ParknewsConfig.from_crawler(crawler).script)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        for name in TEXT_FIELDS:
+            value = adapter.get(name)
+            if value:
+                adapter[name] = repair(value, self.script) or None
+        return item
+
+
+class DedupPipeline:
+    """Drops an article already exported, in this run or an earlier one.
+
+    Known by canonical URL, or by the fingerprint of its normalised title and
+    body, so a mirror copy in Traditional characters with glosses is the same
+    article as its Simplified original. The state is committed only after
+    the feeds are stored (``feed_exporter_closed``): a failed export or a
+    killed run marks nothing as seen.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.path = ParknewsConfig.from_crawler(crawler).state_path
+        self.store: StateStore | None = None
+        self.waits_for_feeds = bool(crawler.settings.getdict("FEEDS"))
+        crawler.signals.connect(self.feeds_stored, signal=signals.feed_exporter_closed)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.store = StateStore(self.path)
+
+    def process_item(self, item: Any) -> Any:
+        assert self.store is not None
+        adapter = ItemAdapter(item)
+        url = adapter["url"]
+        fp = fingerprint(adapter.get("title") or "", adapter.get("body") or "")
+        known = self.store.seen(url, fp)
+        if known:
+            self.stats.inc_value("parknews/duplicate")
+            self.stats.inc_value(f"parknews/duplicate/{known}")
+            raise DropItem(f"already exported (same {known}): {url}", log_level="INFO")
+        self.store.add(url, fp, adapter.get("clicks"))
+        return item
+
+    def feeds_stored(self) -> None:
+        failed = sum(v for k, v in self.stats.get_stats().items() if k.startswith("feedexport/failed_count/"))
+        self._finish(commit=not failed)
+
+    def spider_closed(self) -> None:
+        if not self.waits_for_feeds:
+            self._finish(commit=True)
+
+    def _finish(self, commit: bool) -> None:
+        if self.store is None:
+            return
+        if commit:
+            self.store.commit()
+        else:
+            logger.error("The output could not be stored: state %s left unchanged", self.path)
+            self.store.rollback()
+        self.store.close()
+        self.store = None
+
+
+class CompletenessPipeline:
+    """Warns, naming URL and field, for each field an article lacks; counts them in stats."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CompletenessPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        self.stats.inc_value("parknews/articles")
+        for name in CONTENT_FIELDS:
+            if adapter.get(name) is None:
+                self.stats.inc_value(f"parknews/missing/{name}")
+                logger.warning("%s: no %s found", adapter.get("url"), name)
+        return item

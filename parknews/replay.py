@@ -1,0 +1,162 @@
+"""Serve saved pages on 127.0.0.1 and crawl them: tests, ``make demo``.
+
+The fixtures directory holds page files plus ``manifest.json`` mapping each
+URL path (with query) to its file, status and response headers, so pages are
+replayed with the very headers the site sent (wrong charsets included). The
+same format is written by ``scrapy savefixture``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+#: The one place where politeness is relaxed: only for a local replay server.
+REPLAY_SETTINGS: dict[str, str] = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "CONCURRENT_REQUESTS": "16",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    "DOWNLOAD_TIMEOUT": "10",
+}
+
+
+def load_manifest(root: Path = FIXTURES) -> dict[str, Any]:
+    return json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # http.server's default of 5 drops connections under load
+
+
+class ReplayServer:
+    """A real HTTP server on 127.0.0.1 (ephemeral port) in a background thread."""
+
+    def __init__(self, root: Path = FIXTURES, port: int = 0) -> None:
+        self.root = Path(root)
+        self.pages: dict[str, dict[str, Any]] = load_manifest(self.root)["pages"]
+        self.requests: list[str] = []
+        self._lock = threading.Lock()
+        replay = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                replay._serve(self, with_body=True)
+
+            def do_HEAD(self) -> None:
+                replay._serve(self, with_body=False)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = _Server(("127.0.0.1", port), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def start(self) -> ReplayServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> ReplayServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _serve(self, handler: BaseHTTPRequestHandler, with_body: bool) -> None:
+        path = handler.path
+        with self._lock:
+            self.requests.append(path)
+        entry = self.pages.get(path) or self.pages.get(urlsplit(path).path)
+        if entry is None:
+            status, headers = 404, {"Content-Type": "text/html; charset=utf-8"}
+            body = b"<html><body><h1>404 Not Found</h1></body></html>"
+        else:
+            status, headers = entry.get("status", 200), entry.get("headers", {})
+            body = (self.root / entry["file"]).read_bytes()
+        handler.send_response(status)
+        for name, value in headers.items():
+            if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+                handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        if with_body:
+            handler.wfile.write(body)
+
+
+def crawl_command(start_urls: str, out: Path, state: Path, *extra: str) -> list[str]:
+    """The ``scrapy crawl`` command line for a replay crawl."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "parknews",
+        "-a",
+        f"start_urls={start_urls}",
+        "-O",
+        str(out),
+        "-s",
+        f"PARKNEWS_STATE={state}",
+    ]
+    for name, value in REPLAY_SETTINGS.items():
+        cmd += ["-s", f"{name}={value}"]
+    return cmd + list(extra)
+
+
+def demo(out: Path) -> int:
+    """Crawl the fixture site from its home page, with a fresh state, into ``out``."""
+    with ReplayServer() as server, tempfile.TemporaryDirectory() as tmp:
+        print(f"Replaying {FIXTURES} at {server.url}", flush=True)
+        code = subprocess.call(
+            crawl_command(server.url, out, Path(tmp) / "state.sqlite", "-s", "LOG_LEVEL=WARNING"), cwd=FIXTURES.parent
+        )
+    if code == 0:
+        lines = out.read_text(encoding="utf-8").splitlines() if out.exists() else []
+        print(f"\n{len(lines)} articles written to {out}; the first one:")
+        if lines:
+            print(json.dumps(json.loads(lines[0]), ensure_ascii=False, indent=2))
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m parknews.replay", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("demo", help="crawl the fixtures offline and write JSON Lines")
+    d.add_argument("--out", type=Path, default=Path("data/demo.jsonl"))
+    s = sub.add_parser("serve", help="serve the fixtures until interrupted")
+    s.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.cmd == "demo":
+        return demo(args.out.resolve())
+    with ReplayServer(port=args.port) as server:
+        print(f"Serving {FIXTURES} at {server.url} (Ctrl-C to stop)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

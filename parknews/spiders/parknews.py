@@ -1,0 +1,136 @@
+"""The ``parknews`` spider: navigation only; pages are read by ``parknews.extract``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Request, Response, TextResponse
+
+from parknews.config import ParknewsConfig, parse_start_urls
+from parknews.extract import Link, Page, canonical_url
+from parknews.loaders import load_article
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+    from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+
+class ParknewsSpider(scrapy.Spider):
+    """Crawls the park news site from its home page or from given URLs.
+
+    Every fetched page is classified by its content: an article is exported;
+    a list is walked through its pagination and article links (never the site
+    navigation, so a list given as a start URL yields that list's articles);
+    a hub (home page, news centre) leads to the news centre and its category
+    lists. Links are followed only on the start URLs' hosts.
+    """
+
+    name = "parknews"
+
+    def __init__(self, *args: Any, start_urls: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._start_urls_arg = parse_start_urls(start_urls) if start_urls is not None else None
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """Export to ``PARKNEWS_OUTPUT`` unless the user chose feeds (``-o``/``-O``/FEEDS):
+        a project-level FEEDS would be merged with, not replaced by, ``-O``."""
+        super().update_settings(settings)
+        if not settings.getdict("FEEDS") and settings.get("PARKNEWS_OUTPUT"):
+            settings.set("FEEDS", {settings["PARKNEWS_OUTPUT"]: {"format": "jsonlines"}}, priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ParknewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.config = ParknewsConfig.from_crawler(crawler)
+        spider.start_urls = list(spider._start_urls_arg or spider.config.start_urls)
+        spider.hosts = frozenset(urlsplit(u).netloc.lower() for u in spider.start_urls)
+        # Belt and braces: Scrapy's offsite middleware enforces the same hosts.
+        spider.allowed_domains = sorted({urlsplit(u).hostname or "" for u in spider.start_urls})
+        spider._mirrors = []
+        crawler.signals.connect(spider._release_mirrors, signal=signals.spider_idle)
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.start_urls:
+            yield Request(url, callback=self.parse, errback=self.fetch_failed)
+
+    def parse(self, response: Response) -> Iterator[Any]:
+        self.crawler.stats.inc_value("parknews/pages")
+        if not isinstance(response, TextResponse):
+            self.crawler.stats.inc_value("parknews/pages/not_html")
+            logger.debug("Not HTML, skipped: %s", response.url)
+            return
+        page = Page.from_response(response)
+        kind = page.classify()
+        self.crawler.stats.inc_value(f"parknews/pages/{kind}")
+        if kind == "article":
+            item = load_article(page)
+            if page.has_glosses:
+                # A mirror copy: export it only if the original never shows up.
+                self.crawler.stats.inc_value("parknews/mirror_deferred")
+                self._mirrors.append(item)
+            else:
+                yield item
+        elif kind == "list":
+            yield from self._follow_list(page)
+        elif kind == "hub":
+            yield from self._follow_hub(page, response.meta.get("news_centre", False))
+        else:
+            logger.debug("Neither article nor list, nothing to do: %s", response.url)
+
+    def _follow_list(self, page: Page) -> Iterator[Request]:
+        yield from self._follow(page.list_links)
+        yield from self._follow(page.pagination)
+
+    def _follow_hub(self, page: Page, reached_as_news_centre: bool) -> Iterator[Request]:
+        """Home page: go to the news centre (and categories its menu shows);
+        news centre: go to its categories, or walk it as a list if it has none."""
+        centres = [link for link in page.news_centre_links() if canonical_url(link.url) != page.canonical]
+        under = [link.url for link in centres]
+        if reached_as_news_centre or page.is_news_centre:
+            under.append(page.canonical)
+        sections = page.section_links(under) if under else []
+        yield from self._follow(centres, news_centre=True)
+        yield from self._follow(sections)
+        if not centres and not sections:
+            yield from self._follow_list(page)
+
+    def _follow(self, links: list[Link], **meta: Any) -> Iterator[Request]:
+        for link in links:
+            url = canonical_url(link.url)
+            if urlsplit(url).netloc.lower() in self.hosts:
+                yield Request(url, callback=self.parse, errback=self.fetch_failed, meta=meta)
+
+    def _release_mirrors(self) -> None:
+        """Mirror copies (pages with pinyin glosses) go through the pipelines
+        last, once the crawl is otherwise done, so that when the original is on
+        the site too, the original is what gets exported and the copy is the
+        duplicate, whatever order the pages arrived in."""
+        if not self._mirrors:
+            return
+        # A data: URL is answered in-process: no request reaches any server.
+        self.crawler.engine.crawl(
+            Request("data:,", callback=self._mirror_items, dont_filter=True, meta={"allow_offsite": True})
+        )
+        raise DontCloseSpider
+
+    def _mirror_items(self, response: Response) -> Iterator[Any]:
+        items, self._mirrors = self._mirrors, []
+        yield from items
+
+    def fetch_failed(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        message = failure.getErrorMessage() or failure.type.__name__
+        self.crawler.stats.set_value("parknews/fetch_error", f"{url}: {message}")
+        logger.error("Could not fetch %s: %s", url, message)

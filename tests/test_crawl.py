@@ -1,0 +1,174 @@
+"""End to end: the real spider, through ``scrapy crawl``, against the fixture
+site served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import subprocess
+from urllib.parse import urlsplit
+
+from parknews.replay import FIXTURES
+from tests.conftest import PYTHON, scrapy_env
+
+EXPECTED = json.loads((FIXTURES / "expected.json").read_text("utf-8"))
+UNIQUE = {e["url_path"]: e for p, e in EXPECTED.items() if e["kind"] == "article" and not e.get("duplicate_of")}
+MIRROR = next(p for p, e in EXPECTED.items() if e.get("duplicate_of"))
+
+
+def category_list(category: str) -> str:
+    """First list page of a category: the list no other list of it links back to page 1 from."""
+    lists = {p: e for p, e in EXPECTED.items() if e["kind"] == "list" and e["category"] == category}
+    nexts = {e["next"] for e in lists.values()}
+    return next(p for p in sorted(lists) if p not in nexts)
+
+
+def test_full_crawl_from_home_exports_every_article_once(site, crawl):
+    result = crawl(site.url)
+    assert result.code == 0, result.log[-3000:]
+    paths = [urlsplit(i["url"]).path for i in result.items]
+    # Each article once; of the original and its mirror copy, the original.
+    assert sorted(paths) == sorted(UNIQUE)
+    for path, item in result.by_path().items():
+        want = UNIQUE[path]
+        assert (item["title"], item["published"], item["clicks"], item["source"], item["category"]) == (
+            want["title"],
+            want["published"],
+            want["clicks"],
+            want["source"],
+            want["category"],
+        ), path
+        assert item["body"].startswith(want["body_start"]) and item["body"].endswith(want["body_end"])
+        assert list(item) == ["url", "title", "published", "clicks", "source", "category", "body", "crawled_at"]
+    assert result.stats["parknews/duplicate"] == 1
+    assert result.stats["parknews/mirror_deferred"] == 1
+    assert result.stats["parknews/articles"] == len(UNIQUE)
+    assert result.stats["item_scraped_count"] == len(UNIQUE)
+    # the about/contact pages are never requested: only the news centre is followed from home
+    assert "/about/" not in site.requests
+
+
+def test_output_is_utf8_without_escapes(site, crawl):
+    result = crawl(site.url + "news/dfzt/1693.html")
+    raw = result.out.read_text("utf-8")
+    assert "\\u" not in raw and "园区力量" in raw
+    assert len(raw.splitlines()) == 1
+
+
+def test_single_article_start_url(site, crawl):
+    result = crawl(site.url + "news/dfzt/1693.html")
+    assert result.code == 0, result.log[-3000:]
+    assert [i["title"] for i in result.items] == ["为高质量发展超越构筑“园区力量”"]
+    item = result.items[0]
+    assert (item["published"], item["clicks"], item["source"], item["category"]) == (
+        "2020-09-25",
+        2359,
+        "闽西新闻网",
+        "地方专题",
+    )
+
+
+def test_list_start_url_walks_only_its_pagination(site, crawl):
+    start = category_list("地方专题")
+    result = crawl(site.url + start.lstrip("/"))
+    assert result.code == 0, result.log[-3000:]
+    want = sorted(p for p, e in UNIQUE.items() if e["category"] == "地方专题")
+    assert sorted(urlsplit(i["url"]).path for i in result.items) == want
+    # never the site navigation: no hub page, only this category's lists
+    assert result.stats.get("parknews/pages/hub", 0) == 0
+    assert result.stats["parknews/pages/list"] == sum(
+        1 for e in EXPECTED.values() if e["kind"] == "list" and e["category"] == "地方专题"
+    )
+
+
+def test_mirror_copy_is_the_same_article_across_runs(site, crawl):
+    first = crawl(site.url + "news/dfzt/1693.html")
+    assert len(first.items) == 1
+    second = crawl(site.url + MIRROR.lstrip("/"))
+    assert second.code == 0
+    assert second.items == []
+    assert second.stats["parknews/duplicate/fingerprint"] == 1
+
+
+def test_mirror_alone_comes_out_simplified_or_kept(site, crawl, tmp_path):
+    hans = crawl(site.url + MIRROR.lstrip("/"))
+    assert hans.items[0]["title"] == "为高质量发展超越构筑“园区力量”"
+    assert "(qū)" not in hans.items[0]["body"]
+    kept = crawl(site.url + MIRROR.lstrip("/"), "-s", "PARKNEWS_SCRIPT=keep", state_path=tmp_path / "other.sqlite")
+    assert kept.items[0]["title"] == "為高質量發展超越構筑“園區力量”"
+    assert "工業(產業)園區" in kept.items[0]["body"]
+
+
+def test_second_run_exports_nothing(site, crawl, tmp_path):
+    first = crawl(site.url)
+    assert len(first.items) == len(UNIQUE)
+    second = crawl(site.url, out=tmp_path / "second.jsonl")
+    assert second.code == 0
+    assert second.items == []
+    with sqlite3.connect(tmp_path / "state.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == len(UNIQUE)
+
+
+def test_unreachable_site_fails_cleanly(crawl, tmp_path):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = crawl(f"http://127.0.0.1:{port}/", "-s", "RETRY_TIMES=0")
+    assert result.code == 1
+    assert "Crawl failed: site unreachable" in result.log
+    assert not result.out.exists()
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_bad_start_url_is_refused_before_crawling(crawl):
+    result = crawl("ftp://127.0.0.1/x")
+    assert result.code == 2
+    assert result.log.strip().splitlines() == [
+        "parknews: error: start_urls: 'ftp://127.0.0.1/x' is not an http:// or https:// URL"
+    ]
+    assert not result.out.exists()
+
+
+def test_bad_script_setting_is_refused(site, crawl):
+    result = crawl(site.url, "-s", "PARKNEWS_SCRIPT=klingon")
+    assert result.code == 2
+    assert result.log.strip().splitlines() == [
+        "parknews: error: PARKNEWS_SCRIPT: 'klingon' is not one of zh-hans, keep"
+    ]
+    assert not result.out.exists()
+
+
+def test_default_output_file_and_state(site, tmp_path):
+    """Without -O each run writes data/parknews-<UTC time>.jsonl beside the state."""
+    cmd = [
+        PYTHON,
+        "-m",
+        "scrapy",
+        "crawl",
+        "parknews",
+        "-a",
+        f"start_urls={site.url}news/dfzt/1693.html",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+    ]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=scrapy_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    files = list((tmp_path / "data").glob("parknews-*.jsonl"))
+    assert len(files) == 1
+    assert json.loads(files[0].read_text("utf-8"))["clicks"] == 2359
+    assert (tmp_path / ".parknews" / "state.sqlite").exists()
+    # nothing new on the second run: no empty file appears
+    proc = subprocess.run(cmd, cwd=tmp_path, env=scrapy_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0
+    assert len(list((tmp_path / "data").glob("parknews-*.jsonl"))) == 1
+    assert not list((tmp_path / "data").glob(".*"))
+
+
+def test_neither_article_nor_list_yields_nothing(site, crawl):
+    result = crawl(site.url + "about/")
+    assert result.code == 0
+    assert result.items == []
+    assert result.stats["parknews/pages/other"] == 1
