@@ -60,6 +60,14 @@ def parse_start_urls(value: str | list[str]) -> tuple[str, ...]:
     return urls
 
 
+def parse_limit(value: str | int) -> int:
+    """``-a limit=N``: stop after N exported articles (0: no limit)."""
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ConfigError(f"limit: {value!r} is not a whole number >= 0")
+    return int(text)
+
+
 def _choice(settings: BaseSettings, name: str, allowed: tuple[str, ...]) -> str:
     value = str(settings.get(name, allowed[0])).strip().lower()
     if value not in allowed:

@@ -767,7 +767,7 @@ def _walk_lines(
 ) -> tuple[list[Line], dict[etree._Element, tuple[int, int]], set[etree._Element]]:
     """Lay the page out as lines, the way a browser would break them.
 
-    Block elements and ``<br>`` end a line; table cells are joined by a space
+    Block elements and ``<br>`` end a line; table cells are joined by " | "
     so a table row reads as one line. Iterative, so deeply nested broken
     markup cannot hit the recursion limit.
     """
@@ -828,8 +828,8 @@ def _walk_lines(
         if tag in _BLOCK_TAGS:
             flush()
             blocks.append(el)
-        elif tag in _CELL_TAGS:
-            buf.append(" ")
+        elif tag in _CELL_TAGS and "".join(buf).strip():
+            buf.append(" | ")  # a table row is one line, its cells kept apart
         if is_boiler:
             boiler_depth += 1
             boilers.add(el)

@@ -103,6 +103,10 @@ def fix_mojibake(text: str) -> str:
     """
     if _MOJIBAKE_FREE.fullmatch(text):
         return text
+    # ftfy cuts lines at \n only and turns \r into \n afterwards, so text
+    # with old Mac line breaks would be judged as one long line by this call
+    # and line by line by the next.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     # split() with a capturing group puts the indents at odd indexes.
     parts = _INDENT.split(text)
     parts[::2] = [ftfy.fix_text(part, _FTFY_CONFIG) for part in parts[::2]]

@@ -172,3 +172,16 @@ def test_neither_article_nor_list_yields_nothing(site, crawl):
     assert result.code == 0
     assert result.items == []
     assert result.stats["parknews/pages/other"] == 1
+
+
+def test_limit_stops_after_n_articles(site, crawl):
+    result = crawl(site.url, "-a", "limit=3", "-s", "CONCURRENT_REQUESTS=1")
+    assert result.code == 0
+    assert 3 <= len(result.items) < len(UNIQUE)  # in-flight pages may still finish
+    assert result.stats["finish_reason"] == "closespider_itemcount"
+
+
+def test_bad_limit_is_refused(crawl):
+    result = crawl("http://127.0.0.1:9/", "-a", "limit=-3")
+    assert result.code == 2
+    assert result.log.strip().splitlines() == ["parknews: error: limit: '-3' is not a whole number >= 0"]

@@ -57,6 +57,9 @@ def test_article_body(path, manifest):
     for snippet in want["not_contains"]:
         assert snippet not in body
     assert "\n\n" not in body and body == body.strip()
+    lines = body.split("\n")
+    for row in want.get("table_rows", []):
+        assert " | ".join(row) in lines
 
 
 @pytest.mark.parametrize("path", sorted(EXPECTED))

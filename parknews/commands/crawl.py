@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from parknews.config import ConfigError, ParknewsConfig, parse_start_urls
+from parknews.config import ConfigError, ParknewsConfig, parse_limit, parse_start_urls
 from parknews.outcome import run_failure
 
 if TYPE_CHECKING:
@@ -29,6 +29,10 @@ class Command(ScrapyCrawlCommand):
             ParknewsConfig.from_settings(self.settings)
             if "start_urls" in opts.spargs:
                 parse_start_urls(opts.spargs["start_urls"])
+            if "limit" in opts.spargs:
+                # Scrapy's CloseSpider extension does the counting.
+                limit = parse_limit(opts.spargs.pop("limit"))
+                self.settings.set("CLOSESPIDER_ITEMCOUNT", limit, priority="cmdline")
         except ConfigError as exc:
             print(f"parknews: error: {exc}", file=sys.stderr)
             raise SystemExit(2) from None
