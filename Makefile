@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 ARGS   ?=
 
-.PHONY: install crawl demo test lint clean
+.PHONY: install crawl cron demo test lint clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ install: $(STAMP)
 ## crawl the live site: new articles go to data/parknews-<UTC time>.jsonl
 crawl: $(STAMP)
 	$(BIN)/scrapy crawl parknews $(ARGS)
+
+## the scheduled run: same crawl through the entry script cron uses (one run at a time)
+cron: $(STAMP)
+	bin/parknews-cron $(ARGS)
 
 ## crawl the saved fixture site offline (local server on 127.0.0.1) into data/demo.jsonl
 demo: $(STAMP)

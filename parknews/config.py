@@ -28,6 +28,17 @@ class ParknewsConfig:
     start_urls: tuple[str, ...]
     state_path: Path
     script: str
+    #: walk every list page and fetch every article (still export only new or changed ones)
+    full: bool = False
+    #: re-read known articles and export those whose click count changed
+    refresh_clicks: bool = False
+    #: how the site's admins reach whoever runs the crawl (in the User-Agent)
+    contact: str = ""
+
+    @property
+    def lock_path(self) -> Path:
+        """The run lock lives next to the state it protects."""
+        return self.state_path.with_name(self.state_path.name + ".lock")
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ParknewsConfig:
@@ -35,6 +46,9 @@ class ParknewsConfig:
             start_urls=parse_start_urls(settings.getlist("PARKNEWS_START_URLS")),
             state_path=Path(settings.get("PARKNEWS_STATE") or ".parknews/state.sqlite"),
             script=_choice(settings, "PARKNEWS_SCRIPT", SCRIPTS),
+            full=parse_flag("PARKNEWS_FULL", settings.get("PARKNEWS_FULL", False)),
+            refresh_clicks=parse_flag("PARKNEWS_REFRESH_CLICKS", settings.get("PARKNEWS_REFRESH_CLICKS", False)),
+            contact=parse_contact(settings.get("PARKNEWS_CONTACT", "")),
         )
 
     @classmethod
@@ -54,8 +68,13 @@ def parse_start_urls(value: str | list[str]) -> tuple[str, ...]:
     if not urls:
         raise ConfigError("start_urls: no URL given")
     for url in urls:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(url)
+            usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+            parts.port  # noqa: B018 - raises on a port that is not a number 0-65535
+        except ValueError:  # "http://[", "http://host:abc/"
+            usable = False
+        if not usable:
             raise ConfigError(f"start_urls: {url!r} is not an http:// or https:// URL")
     return urls
 
@@ -66,6 +85,38 @@ def parse_limit(value: str | int) -> int:
     if not text.isdigit():
         raise ConfigError(f"limit: {value!r} is not a whole number >= 0")
     return int(text)
+
+
+def parse_contact(value: object) -> str:
+    """``PARKNEWS_CONTACT`` goes into the User-Agent header: one printable ASCII
+    token that a site's admin can follow, or nothing."""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    try:
+        parts = urlsplit(text)
+        usable = (parts.scheme in ("http", "https") and bool(parts.hostname)) or (
+            parts.scheme == "mailto" and "@" in parts.path
+        )
+    except ValueError:  # "http://[" and other unparseable hosts
+        usable = False
+    if not usable or not text.isascii() or not text.isprintable() or any(c in text for c in " ()"):
+        raise ConfigError(f"PARKNEWS_CONTACT: {text!r} is not an http://, https:// or mailto: address")
+    return text
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_flag(name: str, value: object) -> bool:
+    """``1/true/yes/on`` or ``0/false/no/off``; anything else is a mistake worth stopping for."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise ConfigError(f"{name}: {value!r} is not one of 1, 0, true, false, yes, no")
 
 
 def _choice(settings: BaseSettings, name: str, allowed: tuple[str, ...]) -> str:

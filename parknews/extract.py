@@ -213,6 +213,10 @@ _BLOCK_TAGS = frozenset(
     ]
 )
 _CELL_TAGS = frozenset({"td", "th"})
+# Elements a page's text sits in that a stray </html> leaves open (see _adopt_trailing).
+_OPEN_CONTAINERS = frozenset(
+    ["div", "section", "article", "main", "center", "blockquote", "form", "table", "tbody", "tr", "td"]
+)
 # A line owned by one of these scores for its parent (the paragraph's
 # container) and half for the grandparent, like readability does.
 _PARA_TAGS = frozenset(
@@ -289,7 +293,7 @@ class Page:
     """One fetched HTML page, parsed once, examined lazily."""
 
     def __init__(self, root: etree._Element, url: str, base_url: str | None = None) -> None:
-        self.root = root
+        self.root = _adopt_trailing(root)
         self.url = url
         self.base_url = base_url or url
         self.netloc = urlsplit(url).netloc.lower()
@@ -368,12 +372,17 @@ class Page:
         head = label_key(self.head_title)
         og = label_key(self.meta("og:title", "twitter:title") or "")
         segments = {label_key(s) for s in re.split(r"\s*[_|｜–—-]\s*", strip_glosses(self.head_title))}
+        # A <title> of one part may be just the site's name, which the logo
+        # repeats: then only a real heading can be the title.
+        single = len(segments) < 2
         best, best_score = None, 0.0
         for i, (line, key) in enumerate(zip(self.lines, self.keys, strict=True)):
             k = "".join(key.split())
             if len(k) < 4 or len(k) > 120:
                 continue
             heading = line.owner.tag in _HEADING_TAGS
+            if not heading and (single or line.link_chars >= len(line.text)):
+                continue  # the logo / a menu link, not the article's heading
             if og and k == og:
                 score = 1000 + len(k)
             elif k in segments or (head and head.startswith(k)):
@@ -397,8 +406,10 @@ class Page:
         og = self.meta("og:title")
         if og:
             return og
-        first = re.split(r"\s*[_|｜]\s*", self.head_title)[0]
-        return first or None
+        # "Title_Category_Site": the first part. A lone part is as likely the
+        # site's name as the article's: better null (and flagged) than wrong.
+        parts = re.split(r"\s*[_|｜]\s*", self.head_title)
+        return parts[0] if len(parts) >= 2 and parts[0] else None
 
     @cached_property
     def breadcrumb(self) -> list[str]:
@@ -560,8 +571,9 @@ class Page:
     # -------------------------------------------------------- classification
     @cached_property
     def is_article(self) -> bool:
-        if not self.title or (self.title_index is None and not self.meta("og:title")):
-            return False
+        """A block of prose plus a date, click count, source label or article
+        metadata. The title is not required: an article whose title cannot be
+        found is still exported (with ``title`` null, and flagged)."""
         text = "".join(self.body_lines)
         if len(text) < 60 or self.link_density > 0.3:
             return False
@@ -734,6 +746,46 @@ def _is_meta_line(text: str, title_key: str) -> bool:
     )
 
 
+def _adopt_trailing(root: etree._Element | None) -> etree._Element | None:
+    """Give back to the page what follows a stray ``</html>``.
+
+    libxml2 puts everything after a ``</html>`` in the middle of a page into
+    a second ``<html>`` beside the real one, out of reach of every walk from
+    the root, so the rest of the article and its links would be lost. A
+    browser keeps the elements that were open and goes on filling the
+    innermost one; the nearest thing in the finished tree is the innermost
+    container on the path of last children.
+    """
+    if root is None or root.getparent() is not None:
+        return root
+    strays = [el for el in root.itersiblings() if isinstance(el.tag, str)]
+    if not strays:
+        return root
+    target = root.find("body")
+    target = root if target is None else target
+    while True:
+        children = [c for c in target if isinstance(c.tag, str)]
+        if not children or children[-1].tag not in _OPEN_CONTAINERS:
+            break
+        target = children[-1]
+    for el in strays:
+        # the wrapper the parser invented goes; what it holds stays
+        moved = [el]
+        if el.tag == "html":
+            if el.text and el.text.strip():
+                last = target[-1] if len(target) else None
+                if last is None:
+                    target.text = (target.text or "") + el.text
+                else:
+                    last.tail = (last.tail or "") + el.text
+            moved = list(el)
+        for child in moved:
+            if child.tag in ("html", "body"):
+                child.tag = "div"
+            target.append(child)
+    return root
+
+
 def _depth(el: etree._Element) -> int:
     return sum(1 for _ in el.iterancestors())
 
@@ -747,19 +799,49 @@ def _class_tokens(el: etree._Element) -> set[str]:
     return set(_TOKEN_SPLIT_RE.split(names)) if names.strip() else set()
 
 
+def _head_text(el: etree._Element, size: int = 12) -> str:
+    """``"".join(el.itertext()).strip()[:size]``, reading only as much text as that needs.
+
+    This runs for every element of every page, and the first child of
+    ``<body>`` or of a layout table holds most of the page: joining all of it
+    to keep twelve characters made the walk quadratic in the nesting depth.
+    Once the stripped text runs past ``size``, trailing whitespace can no
+    longer reach into the first ``size`` characters, so the rest is not read.
+    """
+    parts: list[str] = []
+    for text in el.itertext():
+        parts.append(text)
+        head = "".join(parts).strip()
+        if len(head) > size:
+            return head[:size]
+    return "".join(parts).strip()[:size]
+
+
+def _fewer_stops_than(el: etree._Element, limit: int) -> bool:
+    """``"".join(el.itertext()).count("。") < limit``, stopping at the ``limit``-th stop."""
+    seen = 0
+    for text in el.itertext():
+        seen += text.count("。")
+        if seen >= limit:
+            return False
+    return True
+
+
 def _is_boilerplate(el: etree._Element) -> bool:
     tag = el.tag
     if not isinstance(tag, str):
         return False
-    if tag not in _BOILER_TAGS and not _class_tokens(el) & _BOILER_TOKENS:
+    if tag not in _BOILER_TAGS and not (
+        (el.get("class") or el.get("id")) and _class_tokens(el) & _BOILER_TOKENS
+    ):
         head = (el.text or "").strip()
         if not head and len(el) and isinstance(el[0].tag, str):
-            head = ("".join(el[0].itertext())).strip()[:12]
+            head = _head_text(el[0])
         if not head or not _BOILER_HEAD_RE.match(head):
             return False
     # Tags, names and headings are weak signals (ASP.NET wraps whole pages in
     # <form>): a block full of sentences is content.
-    return "".join(el.itertext()).count("。") < 3
+    return _fewer_stops_than(el, 3)
 
 
 def _walk_lines(

@@ -49,7 +49,8 @@ class AtomicFileFeedStorage(FileFeedStorage):
     def open(self, spider: Spider) -> IO[bytes]:
         target = Path(self.path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        _remove_orphans(target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent)
         self._tmp = Path(tmp)
         return os.fdopen(fd, "wb")
 
@@ -81,6 +82,25 @@ class AtomicFileFeedStorage(FileFeedStorage):
         if self._tmp is not None and self._tmp.exists():
             self._tmp.unlink()
         self._tmp = None
+
+
+def _remove_orphans(directory: Path) -> None:
+    """Delete the temporary files of runs that were killed (their process is gone).
+
+    Their articles were never recorded in the state, so the next run exports
+    them again: nothing is lost by removing the unfinished file.
+    """
+    for part in directory.glob(".*.part"):
+        fields = part.name.removesuffix(".part").rsplit(".", 2)
+        if len(fields) != 3 or not fields[1].isdigit():
+            continue
+        try:
+            os.kill(int(fields[1]), 0)
+        except ProcessLookupError:
+            logger.warning("Removing %s, left by an interrupted run", part)
+            part.unlink(missing_ok=True)
+        except PermissionError:
+            continue  # alive, someone else's
 
 
 def _fsync_dir(path: Path) -> None:

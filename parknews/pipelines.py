@@ -47,7 +47,9 @@ class DedupPipeline:
 
     Known by canonical URL, or by the fingerprint of its normalised title and
     body, so a mirror copy in Traditional characters with glosses is the same
-    article as its Simplified original. The state is committed only after
+    article as its Simplified original. A known URL whose text changed (or,
+    with ``refresh_clicks``, whose click count changed) is exported again as
+    an update: same ``url``, new values and ``crawled_at``. The state is committed only after
     the feeds are stored (``feed_exporter_closed``): a failed export or a
     killed run marks nothing as seen.
     """
@@ -55,7 +57,9 @@ class DedupPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.path = ParknewsConfig.from_crawler(crawler).state_path
+        config = ParknewsConfig.from_crawler(crawler)
+        self.path = config.state_path
+        self.refresh_clicks = config.refresh_clicks
         self.store: StateStore | None = None
         self.waits_for_feeds = bool(crawler.settings.getdict("FEEDS"))
         crawler.signals.connect(self.feeds_stored, signal=signals.feed_exporter_closed)
@@ -73,13 +77,31 @@ class DedupPipeline:
         adapter = ItemAdapter(item)
         url = adapter["url"]
         fp = fingerprint(adapter.get("title") or "", adapter.get("body") or "")
-        known = self.store.seen(url, fp)
-        if known:
-            self.stats.inc_value("parknews/duplicate")
-            self.stats.inc_value(f"parknews/duplicate/{known}")
-            raise DropItem(f"already exported (same {known}): {url}", log_level="INFO")
-        self.store.add(url, fp, adapter.get("clicks"))
+        clicks = adapter.get("clicks")
+        known = self.store.lookup(url)
+        if known is None:
+            original = self.store.url_with_fingerprint(fp)
+            if original is not None:
+                # remembered, so later runs do not fetch the copy again
+                self.store.add(url, fp, clicks, duplicate_of=original)
+                self._drop("fingerprint", f"same text as {original}: {url}")
+            self.stats.inc_value("parknews/new")
+        elif known.duplicate_of:
+            self._drop("fingerprint", f"same text as {known.duplicate_of}: {url}")
+        elif known.fingerprint != fp:
+            self.stats.inc_value("parknews/updated")  # the site edited the article
+        elif self.refresh_clicks and clicks is not None and clicks != known.clicks:
+            self.stats.inc_value("parknews/updated")
+            self.stats.inc_value("parknews/clicks_changed")
+        else:
+            self._drop("url", url)
+        self.store.add(url, fp, clicks)
         return item
+
+    def _drop(self, why: str, what: str) -> None:
+        self.stats.inc_value("parknews/duplicate")
+        self.stats.inc_value(f"parknews/duplicate/{why}")
+        raise DropItem(f"already exported ({why}): {what}", log_level="DEBUG")
 
     def feeds_stored(self) -> None:
         failed = sum(v for k, v in self.stats.get_stats().items() if k.startswith("feedexport/failed_count/"))
@@ -114,8 +136,10 @@ class CompletenessPipeline:
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         self.stats.inc_value("parknews/articles")
-        for name in CONTENT_FIELDS:
-            if adapter.get(name) is None:
-                self.stats.inc_value(f"parknews/missing/{name}")
-                logger.warning("%s: no %s found", adapter.get("url"), name)
+        missing = [name for name in CONTENT_FIELDS if adapter.get(name) is None]
+        for name in missing:
+            self.stats.inc_value(f"parknews/missing/{name}")
+            logger.warning("%s: no %s found", adapter.get("url"), name)
+        if missing:
+            self.stats.inc_value("parknews/missing_any")
         return item

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from parknews.faults import FaultSite
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 #: The one place where politeness is relaxed: only for a local replay server.
@@ -44,8 +46,11 @@ class _Server(ThreadingHTTPServer):
 class ReplayServer:
     """A real HTTP server on 127.0.0.1 (ephemeral port) in a background thread."""
 
-    def __init__(self, root: Path = FIXTURES, port: int = 0) -> None:
+    def __init__(self, root: Path = FIXTURES, port: int = 0, faults: bool = False) -> None:
+        """``faults=True`` also mounts the misbehaving routes of ``parknews.faults``
+        under ``/_fault/``, with a robots.txt that disallows one section."""
         self.root = Path(root)
+        self.faults = FaultSite() if faults else None
         self.pages: dict[str, dict[str, Any]] = load_manifest(self.root)["pages"]
         self.requests: list[str] = []
         self._lock = threading.Lock()
@@ -66,6 +71,13 @@ class ReplayServer:
         self._server = _Server(("127.0.0.1", port), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
+    def use(self, root: Path) -> None:
+        """Serve another saved copy at the same address: the site as it is on a later day."""
+        pages = load_manifest(Path(root))["pages"]
+        with self._lock:
+            self.root, self.pages = Path(root), pages
+            self.requests.clear()
+
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
@@ -76,6 +88,8 @@ class ReplayServer:
         return self
 
     def stop(self) -> None:
+        if self.faults is not None:
+            self.faults.close()
         self._server.shutdown()
         self._server.server_close()
 
@@ -89,13 +103,17 @@ class ReplayServer:
         path = handler.path
         with self._lock:
             self.requests.append(path)
-        entry = self.pages.get(path) or self.pages.get(urlsplit(path).path)
+            root, pages = self.root, self.pages
+        if self.faults is not None and self.faults.handles(urlsplit(path).path):
+            self.faults.serve(handler, with_body)
+            return
+        entry = pages.get(path) or pages.get(urlsplit(path).path)
         if entry is None:
             status, headers = 404, {"Content-Type": "text/html; charset=utf-8"}
             body = b"<html><body><h1>404 Not Found</h1></body></html>"
         else:
             status, headers = entry.get("status", 200), entry.get("headers", {})
-            body = (self.root / entry["file"]).read_bytes()
+            body = (root / entry["file"]).read_bytes()
         handler.send_response(status)
         for name, value in headers.items():
             if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):

@@ -5,17 +5,25 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     url         TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL,
     clicks      INTEGER,
+    duplicate_of TEXT,  -- set for a copy (mirror) that was not exported itself
     first_seen  TEXT NOT NULL,
     last_seen   TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_fingerprint ON articles (fingerprint);
 """
+
+
+class Known(NamedTuple):
+    fingerprint: str
+    clicks: int | None
+    duplicate_of: str | None
 
 
 class StateError(RuntimeError):
@@ -42,24 +50,36 @@ class StateStore:
         except (OSError, sqlite3.Error) as exc:
             raise StateError(f"state file {str(self.path)!r} cannot be used: {exc}") from exc
 
-    def seen(self, url: str, fingerprint: str) -> str | None:
-        """``'url'`` or ``'fingerprint'`` when either is already known, else None."""
-        row = self._db.execute(
-            "SELECT url = ? FROM articles WHERE url = ? OR fingerprint = ? LIMIT 1",
-            (url, url, fingerprint),
-        ).fetchone()
-        if row is None:
-            return None
-        return "url" if row[0] else "fingerprint"
+    def lookup(self, url: str) -> Known | None:
+        """What was exported under this canonical URL, if anything."""
+        row = self._db.execute("SELECT fingerprint, clicks, duplicate_of FROM articles WHERE url = ?", (url,)).fetchone()
+        return Known(*row) if row else None
 
-    def add(self, url: str, fingerprint: str, clicks: int | None) -> None:
+    def url_with_fingerprint(self, fingerprint: str) -> str | None:
+        """The URL an article with this content was exported under (a mirror's original)."""
+        row = self._db.execute(
+            "SELECT url FROM articles WHERE fingerprint = ? AND duplicate_of IS NULL LIMIT 1", (fingerprint,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def known_urls(self, urls: list[str]) -> set[str]:
+        """The subset of ``urls`` already exported (as committed: a separate
+        connection never sees this run's pending additions)."""
+        found: set[str] = set()
+        for i in range(0, len(urls), 500):
+            chunk = urls[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self._db.execute(f"SELECT url FROM articles WHERE url IN ({marks})", chunk))
+        return found
+
+    def add(self, url: str, fingerprint: str, clicks: int | None, duplicate_of: str | None = None) -> None:
         now = datetime.now(UTC).replace(microsecond=0).isoformat()
         self._db.execute(
-            "INSERT INTO articles (url, fingerprint, clicks, first_seen, last_seen)"
-            " VALUES (?, ?, ?, ?, ?)"
+            "INSERT INTO articles (url, fingerprint, clicks, duplicate_of, first_seen, last_seen)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(url) DO UPDATE SET fingerprint = excluded.fingerprint,"
             " clicks = excluded.clicks, last_seen = excluded.last_seen",
-            (url, fingerprint, clicks, now, now),
+            (url, fingerprint, clicks, duplicate_of, now, now),
         )
 
     def commit(self) -> None:

@@ -125,9 +125,7 @@ _SYLLABLE = (
     rf"(?:(?:[zcs]h|[bpmfdtnlgkhjqxrzcsyw])?{_VOWEL}{{1,4}}(?:ng|n|r)?"
     rf"|h?[mnḿńňǹ][{_COMBINING_TONE}]?g?)"
 )
-_GLOSS = (
-    rf"[(（](?=(?:[^\W\d_]|[{_COMBINING_TONE}])*?{_MARKED}){_SYLLABLE}[)）]"
-)
+_GLOSS = rf"[(（](?=(?:[^\W\d_]|[{_COMBINING_TONE}])*?{_MARKED}){_SYLLABLE}[)）]"
 # One gloss or several in a row, straight after a Han character.  Taking the
 # whole run at once keeps the function idempotent: removing only the first
 # gloss of ``區(qū)(qū)`` would leave a new Han+gloss pair for the next call.
@@ -157,9 +155,7 @@ def strip_glosses(text: str) -> str:
 _CLOSING = "”’」』）》】〕〗〉"
 _OPENING = "“‘「『《【〔〖〈（"
 # Starts with the mark itself and looks back from there, like _GLOSSES.
-_ASCII_PUNCT = re.compile(
-    rf"[,:;!?](?<=[{_HAN}{_CLOSING}][,:;!?])(?=[{_HAN}0-9０-９{_OPENING}])"
-)
+_ASCII_PUNCT = re.compile(rf"[,:;!?](?<=[{_HAN}{_CLOSING}][,:;!?])(?=[{_HAN}0-9０-９{_OPENING}])")
 _FULL_WIDTH = str.maketrans(",:;!?", "，：；！？")
 
 
@@ -245,8 +241,9 @@ def normalise_whitespace(text: str) -> str:
 # Whole chain
 
 # One pass of the chain is not always a fixed point.  ftfy is not idempotent
-# itself: it maps C1 controls to cp1252 characters after decoding, so
-# "\x8c¢" becomes "Œ¢", which the next call decodes again.  And later steps
+# itself: it removes control characters and maps C1 controls to cp1252 only
+# after deciding whether a line is mojibake, so the next call may decide
+# differently ("\x0f\u3000Ã " -> "\u3000Ã " -> "\u3000à ").  And later steps
 # can uncover work for earlier ones: whether ftfy takes a line for mojibake
 # depends on the whitespace in it ("园\xa0\xa0Ã©" stays, "园 Ã©" is fixed),
 # removing a soft hyphen joins the pieces around it, removing a zero-width
@@ -280,9 +277,7 @@ def repair(text: str, script: str = "zh-hans") -> str:
     script alone for fields where the original characters must survive.
     """
     if script not in SCRIPTS:
-        raise ValueError(
-            f"unknown script {script!r}; expected one of {', '.join(SCRIPTS)}"
-        )
+        raise ValueError(f"unknown script {script!r}; expected one of {', '.join(SCRIPTS)}")
     simplify = script == "zh-hans"
     text = _repair_once(text, simplify)
     for _ in range(_MAX_PASSES - 1):
@@ -308,9 +303,7 @@ _VARIANT_FOLD = str.maketrans({"著": "着"})
 
 
 def _drop(text: str, categories: frozenset[str]) -> str:
-    return "".join(
-        ch for ch in text if unicodedata.category(ch)[0] not in categories
-    )
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in categories)
 
 
 def _canonical(text: str) -> str:

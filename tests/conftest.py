@@ -26,6 +26,7 @@ class CrawlResult:
     stats: dict[str, Any]
     log: str
     out: Path
+    summary: dict[str, Any]
 
     def by_path(self) -> dict[str, dict[str, Any]]:
         from urllib.parse import urlsplit
@@ -56,14 +57,14 @@ def crawl(tmp_path: Path):
 
     def run(start_urls: str, *extra: str, out: Path | None = None, state_path: Path = state) -> CrawlResult:
         out = out or tmp_path / "out.jsonl"
-        stats_file = tmp_path / "stats.json"
-        cmd = crawl_command(start_urls, out, state_path, "-s", f"PARKNEWS_STATS_FILE={stats_file}", *extra)
+        stats_file = tmp_path / "last-run.json"
+        cmd = crawl_command(start_urls, out, state_path, "-s", f"PARKNEWS_SUMMARY={stats_file}", *extra)
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
         items = [json.loads(line) for line in out.read_text("utf-8").splitlines()] if out.exists() else []
-        stats = json.loads(stats_file.read_text("utf-8")) if stats_file.exists() else {}
+        summary = json.loads(stats_file.read_text("utf-8")) if stats_file.exists() else {}
         if stats_file.exists():
             stats_file.unlink()
-        return CrawlResult(proc.returncode, items, stats, proc.stderr, out)
+        return CrawlResult(proc.returncode, items, summary.get("stats", {}), proc.stderr, out, summary)
 
     return run
 

@@ -107,7 +107,11 @@ def test_second_run_exports_nothing(site, crawl, tmp_path):
     assert second.code == 0
     assert second.items == []
     with sqlite3.connect(tmp_path / "state.sqlite") as db:
-        assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == len(UNIQUE)
+        assert db.execute("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NULL").fetchone()[0] == len(UNIQUE)
+        # the mirror copy is remembered as a copy, so it is not fetched again
+        assert db.execute("SELECT url FROM articles WHERE duplicate_of IS NOT NULL").fetchall() == [
+            (site.url + MIRROR.lstrip("/"),)
+        ]
 
 
 def test_unreachable_site_fails_cleanly(crawl, tmp_path):
@@ -116,7 +120,8 @@ def test_unreachable_site_fails_cleanly(crawl, tmp_path):
         port = s.getsockname()[1]
     result = crawl(f"http://127.0.0.1:{port}/", "-s", "RETRY_TIMES=0")
     assert result.code == 1
-    assert "Crawl failed: site unreachable" in result.log
+    assert "ERROR: Run failed: site unreachable: http://127.0.0.1:" in result.log
+    assert result.summary["exit_code"] == 1 and result.summary["failure"].startswith("site unreachable")
     assert not result.out.exists()
     assert not list(tmp_path.glob(".*.part"))
 

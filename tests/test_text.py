@@ -300,6 +300,11 @@ def test_normalise_whitespace(raw, want):
     assert normalise_whitespace(raw) == want
 
 
+def test_one_pass_sees_through_zero_width_characters():
+    assert T._repair_once("區\u200b(qū),\u200b發\ufeff", True) == "区，发"
+    assert repair("區\u200b(qū),\u200b發") == "区，发"
+
+
 def test_paragraphs_stay_separate_lines():
     raw = "\xa0\xa0第一段结束。\n\n\n\xa0\xa0第二段开始，\r\n第三段。"
     assert repair(raw) == "第一段结束。\n第二段开始，\n第三段。"
@@ -333,12 +338,23 @@ def test_real_cp1252_mojibake():
 
 
 def test_mojibake_after_indentation():
-    broken = "园区发展".encode().decode("cp1252", errors="ignore")
-    assert fix_mojibake("\u3000\u3000" + "园区".encode().decode("cp1252")) == "\u3000\u3000园区"
+    # A leading no-break space makes ftfy give up on the whole line.
     line = "\xa0\xa0å›\xadåŒºå\x8f‘å±•\n\u3000å›\xadåŒºå\x8f‘å±•"
+    assert ftfy.fix_text(line, T._FTFY_CONFIG).startswith("\xa0\xa0å›")
     assert fix_mojibake(line) == "\xa0\xa0园区发展\n\u3000园区发展"
     assert repair(line) == "园区发展\n园区发展"
-    assert isinstance(fix_mojibake(broken), str)  # lost bytes: nothing to restore, no error
+
+
+def test_mojibake_with_lost_bytes_does_not_raise():
+    # errors="ignore" drops the 0x8F of 发: what is left is not valid UTF-8.
+    broken = "园区发展".encode().decode("cp1252", errors="ignore")
+    assert fix_mojibake(broken).startswith("园区")
+    assert repair(repair(broken)) == repair(broken)
+
+
+def test_fix_mojibake_line_breaks():
+    assert fix_mojibake("å›\xadåŒº\r\nå›\xadåŒº\rÃ©") == "园区\n园区\né"
+    assert fix_mojibake("园区\r\n发展") == "园区\n发展"
 
 
 def test_fix_mojibake_leaves_chinese_conventions_alone():
@@ -453,7 +469,10 @@ def test_converter_is_built_once():
     assert T._converter() is T._converter()
 
 
-@pytest.mark.parametrize("text", ["龍\ud800區", "\udfff", "a\x00b龍", "\U0010ffff區"])
+@pytest.mark.parametrize(
+    "text",
+    ["龍\ud800區", "\udfff", "a\x00b龍", "\U0010ffff區", " \x0f\x0f\u3000Ã ", "园\xa0\xa0Ã©", "\x8cå›\xadåŒº0"],
+)
 def test_odd_code_points_do_not_raise(text):
     for function in (fix_mojibake, strip_glosses, restore_punctuation, to_simplified, normalise_whitespace):
         assert isinstance(function(text), str)
@@ -507,9 +526,12 @@ glosses = st.builds(
     st.sampled_from(")）"),
 )
 noise = st.sampled_from(
-    [" ", "\xa0\xa0", "\u3000", "\t", "\n", "\r\n", "\u200b", "\u00ad", ",", ":", ";", "!", "?", "，", "。", "：",
-     "“", "”", "‘", "’", "《", "》", "(", ")", "（", "）", "2020", "1,000", "10:30", "abc", "de", "Ã©", "å›\xadåŒº",
-     "\x8f", "\ud800", "ﬁ", "e\u0301", "\x1b[0m"]
+    [
+        *[" ", "\xa0\xa0", "\u3000", "\t", "\n", "\r\n", "\u200b", "\u00ad"],  # layout
+        *",:;!?，。：“”‘’《》()（）",  # punctuation
+        *["2020", "1,000", "10:30", "abc", "de"],  # text that must stay as it is
+        *["Ã©", "å›\xadåŒº", "\x8f", "\ud800", "ﬁ", "e\u0301", "\x1b[0m"],  # mojibake, odd code points
+    ]
 )
 mirror_like = st.lists(
     st.one_of(han_chars, glosses, noise, st.tuples(han_chars, glosses).map("".join), st.characters()),
@@ -556,9 +578,11 @@ def test_strip_glosses_keeps_text_and_real_parentheses(pieces):
     out = strip_glosses(raw)
     assert out == "".join(p[1] for p in pieces)
     assert [c for c in out if han(c)] == [c for c in raw if han(c)]
+    # Every real parenthesised group survives, in order.
     position = 0
     for piece, _, is_group in pieces:
         if is_group:
+            assert piece in out[position:]
             position = out.index(piece, position) + len(piece)
     assert not TONE_MARKED.search(out.replace("a(qū)", "").replace("1(fā)", "").replace("区 (qū)", ""))
 

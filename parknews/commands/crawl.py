@@ -1,41 +1,58 @@
-"""``scrapy crawl`` with exit codes a scheduler can act on.
+"""``scrapy crawl`` for scheduled runs: checked input, one run at a time, exit codes.
 
 Plain ``scrapy crawl`` exits 0 even when every request failed. This one
 checks settings and spider arguments before anything starts (one-line
-error, exit 2) and exits 1 when the run failed (see ``parknews.outcome``).
+error, exit 2), takes an exclusive lock next to the state so two runs never
+overlap (a second run exits 0 at once), and exits 1 when the run failed
+(see ``parknews.outcome`` and ``parknews.monitors``).
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sys
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from parknews.config import ConfigError, ParknewsConfig, parse_limit, parse_start_urls
-from parknews.outcome import run_failure
+from parknews.config import ConfigError, ParknewsConfig, parse_flag, parse_limit, parse_start_urls
+from parknews.outcome import final_failure
+from parknews.state import StateError, StateStore
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
+
+#: ``-a NAME=VALUE`` arguments that are really settings, and how they are checked.
+_FLAG_ARGS = {"full": "PARKNEWS_FULL", "refresh_clicks": "PARKNEWS_REFRESH_CLICKS"}
 
 
 class Command(ScrapyCrawlCommand):
+    lock: IO[str] | None = None
+
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        """Validate here: this runs before Scrapy sets up logging and prints its banner."""
+        """Validate and lock here: this runs before Scrapy sets up logging and prints its banner."""
         super().process_options(args, opts)
         assert self.settings is not None
         try:
-            ParknewsConfig.from_settings(self.settings)
             if "start_urls" in opts.spargs:
                 parse_start_urls(opts.spargs["start_urls"])
             if "limit" in opts.spargs:
                 # Scrapy's CloseSpider extension does the counting.
-                limit = parse_limit(opts.spargs.pop("limit"))
-                self.settings.set("CLOSESPIDER_ITEMCOUNT", limit, priority="cmdline")
+                self.settings.set("CLOSESPIDER_ITEMCOUNT", parse_limit(opts.spargs.pop("limit")), "cmdline")
+            for arg, setting in _FLAG_ARGS.items():
+                if arg in opts.spargs:
+                    self.settings.set(setting, parse_flag(arg, opts.spargs.pop(arg)), "cmdline")
+            config = ParknewsConfig.from_settings(self.settings)
         except ConfigError as exc:
-            print(f"parknews: error: {exc}", file=sys.stderr)
-            raise SystemExit(2) from None
+            _fail(str(exc))
+        self.lock = _take_lock(config.lock_path)
+        try:
+            StateStore(config.state_path).close()  # corrupt or unwritable: say so now
+        except StateError as exc:
+            _fail(str(exc))
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -45,6 +62,32 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed or (
-            crawler.stats is not None and run_failure(crawler.stats.get_stats())
+            crawler.stats is not None and final_failure(crawler.stats.get_stats())
         ):
             self.exitcode = 1
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"parknews: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _take_lock(path: Path) -> IO[str]:
+    """An exclusive ``flock`` on ``path``, held until the process exits (or dies:
+    the kernel releases it, so a killed run never blocks the next one)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:
+        _fail(f"lock file {str(path)!r} cannot be used: {exc}")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "?"
+        print(f"parknews: another run (pid {holder}) holds {path}; not starting", file=sys.stderr)
+        raise SystemExit(0) from None
+    handle.truncate(0)
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -11,10 +12,13 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 
+from parknews import settings as default_settings
 from parknews.config import ParknewsConfig, parse_start_urls
 from parknews.extract import Link, Page, canonical_url
 from parknews.loaders import load_article
+from parknews.state import StateStore
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -22,6 +26,33 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
+
+# Signatures of the files that hide behind article-looking links: PDF, JPEG,
+# PNG, GIF, ZIP (docx, xlsx), old Office documents, RIFF (WebP).
+_BINARY_SIGNATURES = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"RIFF")
+_HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+# The reason Scrapy's RobotsTxtMiddleware gives when it drops a request.
+_ROBOTS_FORBIDDEN = "Forbidden by robots.txt"
+
+
+def user_agent(base: str, contact: str) -> str:
+    """``parknews/1.0 (park news archiver; +https://…)``: the ``+URL`` crawlers use
+    to tell a site's admins whom to ask about the traffic."""
+    return f"{base[:-1]}; +{contact})" if base.endswith(")") else f"{base} (+{contact})"
+
+
+def looks_like_html(response: TextResponse) -> bool:
+    """Whether a text response really is a page.
+
+    Scrapy picks the response class from the URL when the Content-Type maps
+    to no text class, so a PDF or a picture behind ``…/1234.html`` arrives as
+    an ``HtmlResponse``, and a server may label a picture ``text/html``. A
+    declared type that is not text, or a binary signature, settles it.
+    """
+    declared = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
+    if declared and declared not in _HTML_TYPES and not declared.startswith(b"text/"):
+        return False
+    return not response.body[:16].lstrip().startswith(_BINARY_SIGNATURES)
 
 
 class ParknewsSpider(scrapy.Spider):
@@ -47,6 +78,10 @@ class ParknewsSpider(scrapy.Spider):
         super().update_settings(settings)
         if not settings.getdict("FEEDS") and settings.get("PARKNEWS_OUTPUT"):
             settings.set("FEEDS", {settings["PARKNEWS_OUTPUT"]: {"format": "jsonlines"}}, priority="spider")
+        # Here, once -s values are in: USER_AGENT is a plain setting and cannot refer to another one.
+        contact = str(settings.get("PARKNEWS_CONTACT") or "").strip()
+        if contact and settings.get("USER_AGENT") == default_settings.USER_AGENT:
+            settings.set("USER_AGENT", user_agent(default_settings.USER_AGENT, contact), priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ParknewsSpider:
@@ -66,10 +101,12 @@ class ParknewsSpider(scrapy.Spider):
 
     def parse(self, response: Response) -> Iterator[Any]:
         self.crawler.stats.inc_value("parknews/pages")
-        if not isinstance(response, TextResponse):
+        if not isinstance(response, TextResponse) or not looks_like_html(response):
             self.crawler.stats.inc_value("parknews/pages/not_html")
             logger.debug("Not HTML, skipped: %s", response.url)
             return
+        if response.meta.get("article_link"):
+            self.crawler.stats.inc_value("parknews/article_pages_fetched")
         page = Page.from_response(response)
         kind = page.classify()
         self.crawler.stats.inc_value(f"parknews/pages/{kind}")
@@ -89,8 +126,32 @@ class ParknewsSpider(scrapy.Spider):
             logger.debug("Neither article nor list, nothing to do: %s", response.url)
 
     def _follow_list(self, page: Page) -> Iterator[Request]:
-        yield from self._follow(page.list_links)
-        yield from self._follow(page.pagination)
+        """Open the articles not exported before, then the next page — unless
+        every article on this page is known: lists are newest first, so the
+        rest of the category is known too (``full``/``refresh_clicks`` walk on)."""
+        links = page.list_links
+        walk_all = self.config.full or self.config.refresh_clicks
+        known = self.state.known_urls([link.url for link in links]) if links and not walk_all else set()
+        if known:
+            self.crawler.stats.inc_value("parknews/known_skipped", len(known))
+        yield from self._follow([link for link in links if link.url not in known], article_link=True)
+        if links and len(known) == len(links):
+            self.crawler.stats.inc_value("parknews/lists_stopped")
+            logger.debug("Every article on %s is known: not paginating further", page.url)
+            return
+        # One page at a time, following 下一页, so a walk can stop at known pages.
+        next_page = page.next_page
+        yield from self._follow([next_page] if next_page else page.pagination)
+
+    @cached_property
+    def state(self) -> StateStore:
+        """A read connection to the state: it sees what earlier runs committed,
+        not this run's pending additions."""
+        return StateStore(self.config.state_path)
+
+    def closed(self, reason: str) -> None:
+        if "state" in self.__dict__:
+            self.state.close()
 
     def _follow_hub(self, page: Page, reached_as_news_centre: bool) -> Iterator[Request]:
         """Home page: go to the news centre (and categories its menu shows);
@@ -131,6 +192,13 @@ class ParknewsSpider(scrapy.Spider):
     def fetch_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        message = failure.getErrorMessage() or failure.type.__name__
+        if failure.check(HttpError):
+            message = f"HTTP {failure.value.response.status}"
+        else:
+            message = failure.getErrorMessage() or failure.type.__name__
         self.crawler.stats.set_value("parknews/fetch_error", f"{url}: {message}")
+        if message == _ROBOTS_FORBIDDEN:
+            # Honoured as asked, not a failure: no ERROR line for the operator to chase.
+            logger.info("Not fetched, disallowed by robots.txt: %s", url)
+            return
         logger.error("Could not fetch %s: %s", url, message)
