@@ -199,5 +199,11 @@ def compare(pages: list[Sample], rounds: int = 5, log: Callable[[str], None] = p
         ][:10]
         for name in names
     }
-    return {"ms_per_page": ms, "ms_per_round": per_round, "rounds": rounds, "pages": len(pages),
-            "accuracy": accuracy, "examples_not_perfect": misses}
+    return {
+        "ms_per_page": ms,
+        "ms_per_round": per_round,
+        "rounds": rounds,
+        "pages": len(pages),
+        "accuracy": accuracy,
+        "examples_not_perfect": misses,
+    }

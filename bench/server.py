@@ -169,8 +169,17 @@ class AsyncioServer(Server):
 
     def start(self) -> AsyncioServer:
         self.log.unlink(missing_ok=True)
-        cmd = [sys.executable, str(Path(__file__).resolve()), "serve", "--root", str(self.root),
-               "--port", str(self.port), "--log", str(self.log)]
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "serve",
+            "--root",
+            str(self.root),
+            "--port",
+            str(self.port),
+            "--log",
+            str(self.log),
+        ]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
         self.wait_ready()
         return self

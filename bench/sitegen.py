@@ -85,8 +85,12 @@ def bench_articles(n: int) -> tuple[list[dict], list[dict]]:
                 a["template"] = "plain"
         if i % 50 == 25 and not a.get("mojibake") and not a.get("traditional"):
             mirrors.append(
-                {"path": f"/mirror/news/{a['cat']}/{a['id']}.html", "of": a["id"], "listed_in": "yqdt",
-                 "list_date": a["date"]}
+                {
+                    "path": f"/mirror/news/{a['cat']}/{a['id']}.html",
+                    "of": a["id"],
+                    "listed_in": "yqdt",
+                    "list_date": a["date"],
+                }
             )
     return articles, mirrors
 
@@ -103,6 +107,19 @@ def build(n: int, out: Path) -> dict:
     articles, mirrors = bench_articles(n)
     seed = gen.SEED_PATH.read_text(encoding="utf-8")
     return gen.build_site(out, articles, mirrors, per_page=20, seed_text=seed)
+
+
+def build_render(n: int, out: Path) -> dict:
+    """A site whose ``n`` articles show their click count only through
+    ``fetch()`` after load, like fixture 1788: every one of them needs the
+    browser, so a crawl of it times the render path alone."""
+    gen = generator()
+    articles = gen.synthetic_articles(n, start_id=50000)
+    for a in articles:
+        a.update(template="modern", counter="fetch")
+        a.pop("charset", None)
+        a.pop("content_type", None)
+    return gen.build_site(out, articles, per_page=20)
 
 
 if __name__ == "__main__":

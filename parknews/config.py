@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from parknews.render import RENDER_MODES
 from parknews.text import SCRIPTS
 
 if TYPE_CHECKING:
@@ -34,6 +35,10 @@ class ParknewsConfig:
     refresh_clicks: bool = False
     #: how the site's admins reach whoever runs the crawl (in the User-Agent)
     contact: str = ""
+    #: ``auto``: render in a browser the articles whose click count only JavaScript shows
+    render: str = "auto"
+    #: seconds to wait in a rendered page for the click count to appear
+    render_timeout: float = 5.0
 
     @property
     def lock_path(self) -> Path:
@@ -49,6 +54,8 @@ class ParknewsConfig:
             full=parse_flag("PARKNEWS_FULL", settings.get("PARKNEWS_FULL", False)),
             refresh_clicks=parse_flag("PARKNEWS_REFRESH_CLICKS", settings.get("PARKNEWS_REFRESH_CLICKS", False)),
             contact=parse_contact(settings.get("PARKNEWS_CONTACT", "")),
+            render=_choice(settings, "PARKNEWS_RENDER", RENDER_MODES),
+            render_timeout=_seconds(settings, "PARKNEWS_RENDER_TIMEOUT"),
         )
 
     @classmethod
@@ -117,6 +124,17 @@ def parse_flag(name: str, value: object) -> bool:
     if text in _TRUE | _FALSE:
         return text in _TRUE
     raise ConfigError(f"{name}: {value!r} is not one of 1, 0, true, false, yes, no")
+
+
+def _seconds(settings: BaseSettings, name: str) -> float:
+    value = settings.get(name, 5)
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 < seconds <= 300:
+        raise ConfigError(f"{name}: {value!r} is not a number of seconds between 0 and 300")
+    return seconds
 
 
 def _choice(settings: BaseSettings, name: str, allowed: tuple[str, ...]) -> str:

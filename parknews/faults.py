@@ -245,7 +245,8 @@ def malformed_body(route: Route) -> bytes:
         # A minified page: one line, an inline data-URI picture and inline
         # script state of a megabyte each.
         picture = "A" * (LONG_LINE_SIZE // 2)
-        state = "var __STATE__=" + '{"k":"园区"},' * (LONG_LINE_SIZE // 2 // 16) + "0;"
+        entry = '{"k":"园区"},'
+        state = "var __STATE__=[" + entry * (LONG_LINE_SIZE // 2 // len(entry.encode()) + 1) + "0];"
         html = html.replace("\n", "")
         html = html.replace("</h1>", f'</h1><img src="data:image/png;base64,{picture}">', 1)
         html = html.replace("</body>", f"<script>{state}</script></body>", 1)
@@ -269,6 +270,8 @@ class FaultSite:
         self._lock = threading.Lock()
         self._hits: dict[str, int] = {}
         self._closing = threading.Event()
+        #: (path with query, User-Agent) of every request, in arrival order
+        self.seen: list[tuple[str, str]] = []
 
     def handles(self, path: str) -> bool:
         return path == "/robots.txt" or path.startswith(PREFIX)
@@ -280,6 +283,8 @@ class FaultSite:
     def serve(self, handler: BaseHTTPRequestHandler, with_body: bool = True) -> None:
         parts = urlsplit(handler.path)
         path = parts.path
+        with self._lock:
+            self.seen.append((handler.path, handler.headers.get("User-Agent", "")))
         try:
             if path == "/robots.txt":
                 self._send(handler, 200, ROBOTS_TXT.encode(), "text/plain; charset=utf-8", with_body)

@@ -27,16 +27,17 @@ def parse_published(value: str) -> str | None:
     m = _ISO_RE.match(value)
     if m and m.group(7):
         y, mo, d, h, mi, s, tz = m.groups()
-        offset = (
-            UTC
-            if tz == "Z"
-            else timezone((1 if tz[0] == "+" else -1) * timedelta(hours=int(tz[1:3]), minutes=int(tz[-2:])))
-        )
+        # A zone of +24:00 or more, or a shift past year 1 or 9999, is no date.
         try:
+            offset = (
+                UTC
+                if tz == "Z"
+                else timezone((1 if tz[0] == "+" else -1) * timedelta(hours=int(tz[1:3]), minutes=int(tz[-2:])))
+            )
             when = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), tzinfo=offset)
-        except ValueError:
+            return when.astimezone(CHINA_TZ).isoformat()
+        except (ValueError, OverflowError):
             return None
-        return when.astimezone(CHINA_TZ).isoformat()
     m = _DATE_RE.search(value)
     if not m:
         return None

@@ -27,6 +27,22 @@ PARKNEWS_SUMMARY = "data/last-run.json"
 #: Field coverage is judged only over runs with at least this many articles.
 PARKNEWS_COVERAGE_MIN_ARTICLES = 5
 
+# --- click counts that only JavaScript shows (see parknews/render.py) --------
+#: ``auto``: read a counter script, else render in Chromium the articles whose
+#: count is still unknown; ``never``: no browser at all; ``always``: render
+#: every article page.
+PARKNEWS_RENDER = "auto"
+#: Chromium to drive; empty: a system Chromium on PATH (Debian's ``chromium``
+#: is /usr/bin/chromium), else Playwright's own bundled browser.
+PARKNEWS_CHROMIUM = ""
+#: Seconds a rendered page may take to show its click count.
+PARKNEWS_RENDER_TIMEOUT = 5
+# One browser context with a few pages: memory stays flat over a long crawl.
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20_000
+PLAYWRIGHT_ABORT_REQUEST = "parknews.render.abort_request"
+
 # --- politeness (live site) -------------------------------------------------
 # Relaxed for the local fixture server only, in parknews.replay.REPLAY_SETTINGS.
 #: Where the site's admins can reach whoever runs the crawl: an http(s):// URL

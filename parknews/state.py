@@ -52,7 +52,9 @@ class StateStore:
 
     def lookup(self, url: str) -> Known | None:
         """What was exported under this canonical URL, if anything."""
-        row = self._db.execute("SELECT fingerprint, clicks, duplicate_of FROM articles WHERE url = ?", (url,)).fetchone()
+        row = self._db.execute(
+            "SELECT fingerprint, clicks, duplicate_of FROM articles WHERE url = ?", (url,)
+        ).fetchone()
         return Known(*row) if row else None
 
     def url_with_fingerprint(self, fingerprint: str) -> str | None:

@@ -279,7 +279,13 @@ def repair(text: str, script: str = "zh-hans") -> str:
     if script not in SCRIPTS:
         raise ValueError(f"unknown script {script!r}; expected one of {', '.join(SCRIPTS)}")
     simplify = script == "zh-hans"
-    text = _repair_once(text, simplify)
+    once = _repair_once(text, simplify)
+    if once == text:
+        # Clean input, the usual case (and always so for the fingerprint,
+        # which repairs repaired text): the checking pass would get the same
+        # input again, so it would give the same output.
+        return text
+    text = once
     for _ in range(_MAX_PASSES - 1):
         again = _repair_once(text, simplify)
         if again == text:

@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 from urllib.parse import urlsplit
 
-from parknews.replay import FIXTURES
+from parknews.replay import FIXTURES, REPLAY_SETTINGS
 from tests.conftest import PYTHON, scrapy_env
 
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text("utf-8"))
@@ -24,8 +24,9 @@ def category_list(category: str) -> str:
     return next(p for p in sorted(lists) if p not in nexts)
 
 
-def test_full_crawl_from_home_exports_every_article_once(site, crawl):
-    result = crawl(site.url)
+def test_full_crawl_from_home_exports_every_article_once(crawl):
+    with ReplayServer() as site:  # its own server: the request log below is this crawl's
+        result = crawl(site.url)
     assert result.code == 0, result.log[-3000:]
     paths = [urlsplit(i["url"]).path for i in result.items]
     # Each article once; of the original and its mirror copy, the original.
@@ -154,10 +155,7 @@ def test_default_output_file_and_state(site, tmp_path):
         "parknews",
         "-a",
         f"start_urls={site.url}news/dfzt/1693.html",
-        "-s",
-        "DOWNLOAD_DELAY=0",
-        "-s",
-        "AUTOTHROTTLE_ENABLED=False",
+        *(arg for name, value in REPLAY_SETTINGS.items() for arg in ("-s", f"{name}={value}")),
     ]
     proc = subprocess.run(cmd, cwd=tmp_path, env=scrapy_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]

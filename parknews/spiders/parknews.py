@@ -14,7 +14,9 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from parknews import render
 from parknews import settings as default_settings
+from parknews.clicks import ClickCounts
 from parknews.config import ParknewsConfig, parse_start_urls
 from parknews.extract import Link, Page, canonical_url
 from parknews.loaders import load_article
@@ -55,7 +57,7 @@ def looks_like_html(response: TextResponse) -> bool:
     return not response.body[:16].lstrip().startswith(_BINARY_SIGNATURES)
 
 
-class ParknewsSpider(scrapy.Spider):
+class ParknewsSpider(ClickCounts, scrapy.Spider):
     """Crawls the park news site from its home page or from given URLs.
 
     Every fetched page is classified by its content: an article is exported;
@@ -82,6 +84,7 @@ class ParknewsSpider(scrapy.Spider):
         contact = str(settings.get("PARKNEWS_CONTACT") or "").strip()
         if contact and settings.get("USER_AGENT") == default_settings.USER_AGENT:
             settings.set("USER_AGENT", user_agent(default_settings.USER_AGENT, contact), priority="spider")
+        render.configure(settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ParknewsSpider:
@@ -92,6 +95,7 @@ class ParknewsSpider(scrapy.Spider):
         # Belt and braces: Scrapy's offsite middleware enforces the same hosts.
         spider.allowed_domains = sorted({urlsplit(u).hostname or "" for u in spider.start_urls})
         spider._mirrors = []
+        spider._counters_asked = set()
         crawler.signals.connect(spider._release_mirrors, signal=signals.spider_idle)
         return spider
 
@@ -111,13 +115,7 @@ class ParknewsSpider(scrapy.Spider):
         kind = page.classify()
         self.crawler.stats.inc_value(f"parknews/pages/{kind}")
         if kind == "article":
-            item = load_article(page)
-            if page.has_glosses:
-                # A mirror copy: export it only if the original never shows up.
-                self.crawler.stats.inc_value("parknews/mirror_deferred")
-                self._mirrors.append(item)
-            else:
-                yield item
+            yield from self.complete_article(page, load_article(page))
         elif kind == "list":
             yield from self._follow_list(page)
         elif kind == "hub":

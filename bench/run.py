@@ -1,0 +1,650 @@
+"""What a crawl costs: parknews beside bare Scrapy, trafilatura and GNE, in one run.
+
+``make bench`` (or ``python bench/run.py --n 5000``) does, in this order:
+
+1. writes a replay site of N articles (and one of N/5) with every fixture
+   template, charset and mirror variant (``bench/sitegen.py``), and serves it
+   from nginx on 127.0.0.1 in its own process (``bench/server.py``), after
+   measuring the server's own requests/s under the crawl's concurrency;
+2. crawls it, one run after another: **floor** (a bare Scrapy spider over
+   the same pages, ``bench/floor.py``) and **parknews** (``scrapy crawl
+   parknews`` with every pipeline, ``parknews.replay`` settings), alternately
+   ``--repeat`` times, each parknews run with a fresh state; then
+   **re-run** (parknews again on the unchanged site with the state of the
+   last run); then parknews on the N/5 site (peak memory against the
+   archive's size); then, unless ``--no-profile``, one more parknews run
+   under py-spy, whose samples are grouped by component;
+3. **extract-only**: parknews's extraction and text repair against
+   ``trafilatura.bare_extraction`` and GNE on the same decoded pages
+   (``bench/extractors.py``), for speed and field accuracy;
+4. **browser path**, unless ``--no-render``: parknews on a site of
+   ``--renders`` articles whose click count only JavaScript shows, so each
+   is rendered in Chromium (skipped, with a note, without a render path or
+   a browser);
+5. prints a table, checks the targets and writes ``bench/results.json``.
+
+Every request goes to 127.0.0.1; every crawl runs under a time limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+import extractors  # noqa: E402
+import server as servers  # noqa: E402
+import sitegen  # noqa: E402
+
+from parknews.replay import REPLAY_SETTINGS, crawl_command  # noqa: E402
+
+TARGETS = {
+    "ratio_vs_floor": 0.6,
+    "extract_speedup_vs_trafilatura": 3.0,
+    "extract_speedup_vs_gne": 1.5,
+    "rerun_time_share": 0.05,
+    "rss_growth": 1.2,
+    "rss_at_n_mb": 300.0,
+}
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# -------------------------------------------------------------------- crawls
+class CrawlRun(dict):
+    """One crawl process: what it fetched, how long it took, what it used."""
+
+
+def run_crawl(
+    name: str, cmd: list[str], server: servers.Server, workdir: Path, stats_file: Path, timeout: float
+) -> CrawlRun:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])))
+    stats_file.unlink(missing_ok=True)
+    requests0, server_cpu0 = server.requests_logged(), server.cpu_seconds()
+    started = time.perf_counter()
+    with (workdir / f"{name}.log").open("w", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        watchdog = threading.Timer(timeout, proc.kill)
+        watchdog.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            watchdog.cancel()
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{name} exited with {proc.returncode} after {wall:.0f} s; see {workdir / (name + '.log')}")
+    stats = json.loads(stats_file.read_text(encoding="utf-8"))
+    elapsed = float(stats.get("elapsed_time_seconds") or wall)
+    responses = int(stats.get("response_received_count", 0))
+    cpu = usage.ru_utime + usage.ru_stime
+    run = CrawlRun(
+        name=name,
+        wall_s=round(wall, 3),
+        crawl_s=round(elapsed, 3),
+        responses=responses,
+        requests=int(stats.get("downloader/request_count", 0)),
+        items=int(stats.get("item_scraped_count", 0)),
+        dropped=int(stats.get("item_dropped_count", 0)),
+        pages_per_s=round(responses / elapsed, 1) if elapsed else None,
+        cpu_s=round(cpu, 3),
+        crawl_cpu_s=round(float(stats.get("bench/crawl_cpu_s", cpu)), 3),
+        peak_rss_mb=round(stats["bench/vmhwm_kb"] / 1024, 1) if "bench/vmhwm_kb" in stats else None,
+        server_requests=server.requests_logged() - requests0,
+        server_cpu_s=round(server.cpu_seconds() - server_cpu0, 3),
+    )
+    run["server_busy_share"] = round(run["server_cpu_s"] / wall, 4)
+    log(
+        f"  {name}: {responses} pages in {elapsed:.1f} s ({run['pages_per_s']} pages/s, wall {wall:.1f} s), "
+        f"{run['items']} items, CPU {run['crawl_cpu_s']:.1f} s (process {cpu:.1f} s), "
+        f"peak RSS {run['peak_rss_mb']} MB, server {run['server_requests']} requests, "
+        f"{run['server_busy_share']:.1%} busy"
+    )
+    return run
+
+
+def parknews_cmd(server: servers.Server, out: Path, state: Path, stats_file: Path) -> list[str]:
+    return crawl_command(
+        server.url,
+        out,
+        state,
+        "-s",
+        "STATS_CLASS=benchstats.JsonStatsCollector",
+        "-s",
+        f"BENCH_STATS_FILE={stats_file}",
+        "-s",
+        "LOG_LEVEL=INFO",
+    )
+
+
+def floor_cmd(server: servers.Server, pages_file: Path, stats_file: Path) -> list[str]:
+    return [
+        sys.executable,
+        str(HERE / "floor.py"),
+        "--start",
+        server.url,
+        "--pages",
+        str(pages_file),
+        "--stats",
+        str(stats_file),
+    ]
+
+
+def crawled_pages(site: Path) -> list[str]:
+    """The paths both crawls fetch: hubs, lists, articles, mirrors (no query aliases, no about/contact)."""
+    expected = json.loads((site / "expected.json").read_text(encoding="utf-8"))
+    return sorted(k for k, e in expected.items() if e["kind"] != "other" and "from=" not in k)
+
+
+def count_lines(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with path.open("rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+
+
+# ------------------------------------------------------------------- profile
+def _classes_by_line(path: Path) -> list[tuple[int, int, str]]:
+    """(first line, last line, class) of each class in a module: py-spy frames name
+    the function and line, not the class, and every pipeline's method is ``process_item``."""
+    import ast
+
+    with contextlib.suppress(OSError, SyntaxError):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        return [(c.lineno, c.end_lineno or c.lineno, c.name) for c in tree.body if isinstance(c, ast.ClassDef)]
+    return []
+
+
+_PIPELINE_CLASSES = _classes_by_line(ROOT / "parknews" / "pipelines.py")
+_FRAME_RE = re.compile(r"^(?P<name>.*) \((?P<file>.*?):(?P<line>\d+)\)$")
+
+
+def _frame_group(stack: list[str]) -> str:
+    """The component a sample's CPU time belongs to: the outermost frame that
+    names one (stack from the root down)."""
+    frames = []
+    for f in stack:
+        m = _FRAME_RE.match(f)
+        frames.append((m["name"], m["file"], int(m["line"])) if m else (f, "", 0))
+    if any(name == "_find_and_load" for name, _, _ in frames):
+        return "startup: imports"
+    for i, (qualname, path, line) in enumerate(frames):
+        name = qualname.rsplit(".", 1)[-1]
+        below = frames[i:]
+        if path.endswith("parknews/pipelines.py"):
+            cls = next((c for a, b, c in _PIPELINE_CLASSES if a <= line <= b), "?")
+            if cls == "TextRepairPipeline":
+                return "pipeline: text repair (ftfy check, glosses, OpenCC)"
+            if cls == "DedupPipeline":
+                if any(p.endswith("parknews/text.py") for _, p, _ in below):
+                    return "pipeline: dedup, fingerprint (repair + NFKC + OpenCC again)"
+                return "pipeline: dedup, SQLite state"
+            return f"pipeline: {cls}"
+        if name == "parse" and "parknews/spiders/" in path:
+            if any(n in ("_parse_html", "create_root_node") for n, _, _ in below):
+                return "spider: HTML parsing (lxml)"
+            if any(p.endswith("parknews/extract.py") for _, p, _ in below):
+                return "spider: page extraction (parknews.extract)"
+            if any(p.endswith("parknews/loaders.py") or "/itemloaders/" in p for _, p, _ in below):
+                return "spider: item loader (itemloaders)"
+            if any(p.endswith("parknews/state.py") or "sqlite" in p for _, p, _ in below):
+                return "spider: state look-ups (SQLite)"
+            return "spider: other"
+        if path.endswith("feedexport.py") or path.endswith("exporters.py"):
+            return "feed export (JSON lines)"
+        if "/spidermon/" in path:
+            return "spidermon (run checks, field coverage)"
+        if path.endswith("parknews/middlewares.py"):
+            return "charset check (downloader middleware)"
+    paths = [p for _, p, _ in frames]
+    for group, marks in _SCRAPY_GROUPS:
+        if any(m in p for p in paths for m in marks):
+            return group
+    if "asyncio/" in paths[-1]:
+        return "Scrapy: asyncio event loop (tasks, callbacks)"
+    return "Scrapy + Twisted: other"
+
+
+_SCRAPY_GROUPS = [
+    ("Scrapy: scheduler + duplicate filter", ("scrapy/core/scheduler.py", "dupefilters.py", "pqueues.py", "queuelib/")),
+    (
+        "Scrapy + Twisted: downloader, HTTP client",
+        (
+            "scrapy/core/downloader/",
+            "twisted/web/",
+            "twisted/internet/tcp",
+            "twisted/protocols/",
+            "scrapy/downloadermiddlewares/",
+        ),
+    ),
+    ("Scrapy: spider middleware chain", ("scrapy/core/spidermw.py", "scrapy/spidermiddlewares/")),
+    ("Scrapy: scraper, signals", ("scrapy/core/scraper.py", "scrapy/signalmanager.py", "pydispatch/")),
+    ("Scrapy: engine", ("scrapy/core/engine.py",)),
+]
+
+
+def summarise_profile(raw: Path, top: int = 12) -> dict[str, Any]:
+    """py-spy's collapsed stacks, by component and by innermost function."""
+    groups: collections.Counter[str] = collections.Counter()
+    leaves: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack_text, _, count_text = line.rpartition(" ")
+        if not stack_text or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        stack = stack_text.split(";")
+        # the thread/process header py-spy may put first is not a frame
+        stack = [f for f in stack if "(" in f]
+        if not stack:
+            continue
+        total += count
+        groups[_frame_group(stack)] += count
+        leaf = re.sub(r":\d+\)$", ")", stack[-1])
+        leaves[leaf] += count
+    share = lambda n: round(n / total, 4) if total else 0.0  # noqa: E731
+    return {
+        "samples": total,
+        "by_component": [{"component": g, "share": share(n)} for g, n in groups.most_common()],
+        "top_functions_self": [{"function": f, "share": share(n)} for f, n in leaves.most_common(top)],
+    }
+
+
+def profile_crawl(server: servers.Server, work: Path, timeout: float) -> dict[str, Any] | None:
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(spy).exists():
+        return {"skipped": "py-spy is not installed (pip install -r bench/requirements.txt)"}
+    raw = work / "profile.txt"
+    raw.unlink(missing_ok=True)
+    state = work / "state-profile.sqlite"
+    cmd = [
+        spy,
+        "record",
+        "--format",
+        "raw",
+        "--rate",
+        "200",
+        "--nonblocking",
+        "-o",
+        str(raw),
+        "--",
+        *parknews_cmd(server, work / "out-profile.jsonl", state, work / "stats-profile.json"),
+    ]
+    try:
+        run = run_crawl("profile", cmd, server, work, work / "stats-profile.json", timeout)
+    except RuntimeError as exc:
+        return {"skipped": f"profiling failed: {exc}"}
+    if not raw.exists():
+        return {"skipped": "py-spy wrote no samples (ptrace not permitted?)"}
+    summary = summarise_profile(raw)
+    summary["crawl_s_under_profiler"] = run["crawl_s"]
+    return summary
+
+
+# ------------------------------------------------------------------- helpers
+def machine() -> dict[str, Any]:
+    cpu = ""
+    with contextlib.suppress(OSError):
+        m = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
+        cpu = m.group(1).strip() if m else ""
+    mem_gb = None
+    with contextlib.suppress(OSError, AttributeError):
+        kb = int(re.search(r"^MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text(), re.M).group(1))
+        mem_gb = round(kb / 1024 / 1024, 1)
+    versions = {}
+    for dist in ("scrapy", "twisted", "lxml", "opencc", "ftfy", "trafilatura", "gne"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions[dist] = importlib.metadata.version(dist)
+    nginx = None
+    if servers.nginx_available():
+        out = subprocess.run([shutil.which("nginx") or "/usr/sbin/nginx", "-v"], capture_output=True, text=True)
+        nginx = (out.stderr or out.stdout).strip().split("/")[-1]
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "cores_usable": len(os.sched_getaffinity(0)),
+        "memory_gb": mem_gb,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "nginx": nginx,
+        "versions": versions,
+    }
+
+
+def render_bench(count: int, base: Path, work: Path, prefer_nginx: bool) -> dict[str, Any]:
+    """The browser path: a crawl of ``count`` articles whose click count only
+    JavaScript shows (``sitegen.build_render``), with parknews's default
+    ``PARKNEWS_RENDER=auto``, so every article is rendered in Chromium."""
+    import importlib.util
+
+    if importlib.util.find_spec("parknews.render") is None or importlib.util.find_spec("scrapy_playwright") is None:
+        return {"skipped": "no browser render path in parknews (parknews.render / scrapy-playwright missing)"}
+    from parknews.render import chromium_path
+
+    if chromium_path() is None:
+        return {"skipped": "no Chromium on this machine (make chromium installs one)"}
+    site = base / f"render{count}"
+    sitegen.build_render(count, site)
+    stats_file = work / "stats-render.json"
+    with servers.start_server(site, work / "server-render", prefer_nginx=prefer_nginx) as server:
+        cmd = parknews_cmd(server, work / "out-render.jsonl", work / "state-render.sqlite", stats_file)
+        run = run_crawl("render", cmd, server, work, stats_file, timeout=120 + count * 3)
+    stats = json.loads(stats_file.read_text(encoding="utf-8"))
+    rendered = int(stats.get("parknews/rendered", 0))
+    out = {
+        "articles": count,
+        "rendered": rendered,
+        "render_failed": int(stats.get("parknews/render_failed", 0)),
+        "crawl_s": run["crawl_s"],
+        "s_per_rendered_page": round(run["crawl_s"] / rendered, 4) if rendered else None,
+        "crawl_process_peak_rss_mb": run["peak_rss_mb"],
+        "tree_processes": stats.get("bench/tree_processes"),
+        "tree_rss_mb_after": round(stats.get("bench/tree_rss_kb", 0) / 1024, 1),
+        "tree_pss_mb_after": round(stats.get("bench/tree_pss_kb", 0) / 1024, 1),
+        "note": "crawl time / rendered pages at the project's Playwright settings; memory of the crawl process, "
+        "Playwright's driver and Chromium together when the spider closes (browser still open)",
+    }
+    if not rendered:
+        out["skipped"] = "the crawl rendered no page; see render.log"
+    return out
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a and b else None
+
+
+def target(value: float | None, goal: float, higher_is_better: bool) -> dict[str, Any]:
+    if value is None:
+        return {"value": None, "target": goal, "met": False, "by": None}
+    met = value >= goal if higher_is_better else value <= goal
+    return {"value": value, "target": goal, "met": met, "by": round(value / goal, 3)}
+
+
+# ---------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=5000, help="articles in the replay site (default 5000)")
+    parser.add_argument("--repeat", type=int, default=2, help="floor/parknews pairs; the fastest of each counts")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds of extract-only")
+    parser.add_argument("--sample", type=int, default=300, help="site articles in extract-only (plus the fixtures)")
+    parser.add_argument("--no-profile", dest="profile", action="store_false", help="skip the py-spy crawl")
+    parser.add_argument("--no-render", dest="render", action="store_false", help="skip the browser path")
+    parser.add_argument("--renders", type=int, default=200, help="articles rendered in the browser path")
+    parser.add_argument("--dir", type=Path, default=HERE / "site", help="where sites and run files go")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument("--asyncio-server", action="store_true", help="use the fallback server even with nginx")
+    args = parser.parse_args(argv)
+    if args.n < 25:
+        parser.error("--n must be at least 25")
+    started = time.perf_counter()
+    n, n5 = args.n, max(args.n // 5, 5)
+    site, site5, work = args.dir / f"n{n}", args.dir / f"n{n5}", args.dir / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    timeout = 120 + n * 0.2  # seconds per crawl; a healthy one takes a small fraction of that
+    results: dict[str, Any] = {"n": n, "machine": machine(), "notes": []}
+
+    log(f"Writing replay sites of {n} and {n5} articles under {args.dir}")
+    t = time.perf_counter()
+    sitegen.build(n, site)
+    sitegen.build(n5, site5)
+    results["site"] = {
+        "articles": n,
+        "categories": len(sitegen.generator().CATEGORIES),
+        "urls": len(json.loads((site / "manifest.json").read_text(encoding="utf-8"))["pages"]),
+        "pages_crawled": len(crawled_pages(site)),
+        "bytes": sum(f.stat().st_size for f in (site / "site").rglob("*") if f.is_file()),
+        "build_s": round(time.perf_counter() - t, 1),
+    }
+    pages_file = work / "pages.json"
+    pages_file.write_text(json.dumps(crawled_pages(site)), encoding="utf-8")
+    concurrency = int(REPLAY_SETTINGS["CONCURRENT_REQUESTS"])
+    results["concurrency"] = concurrency
+
+    with servers.start_server(site, work / "server", prefer_nginx=not args.asyncio_server) as server:
+        log(f"Serving {site} with {server.kind} at {server.url}")
+        articles = [p for p in crawled_pages(site) if p.endswith(".html")]
+        load = servers.load_test(server, articles, concurrency, seconds=4.0)
+        log(
+            f"  server alone: {load['requests_per_s']:.0f} requests/s from {concurrency} connections, "
+            f"{load['server_cpu_share']:.0%} of a core"
+        )
+        results["server"] = {"kind": server.kind, **{k: round(v, 3) for k, v in load.items()}}
+
+        floors, parks = [], []
+        for i in range(args.repeat):
+            log(f"Crawl pair {i + 1}/{args.repeat}")
+            floors.append(
+                run_crawl(
+                    f"floor-{i + 1}",
+                    floor_cmd(server, pages_file, work / "stats-floor.json"),
+                    server,
+                    work,
+                    work / "stats-floor.json",
+                    timeout,
+                )
+            )
+            state = work / f"state-{i + 1}.sqlite"
+            parks.append(
+                run_crawl(
+                    f"parknews-{i + 1}",
+                    parknews_cmd(server, work / f"out-{i + 1}.jsonl", state, work / "stats-parknews.json"),
+                    server,
+                    work,
+                    work / "stats-parknews.json",
+                    timeout,
+                )
+            )
+        floor = max(floors, key=lambda r: r["pages_per_s"])
+        park = max(parks, key=lambda r: r["pages_per_s"])
+        exported = count_lines(work / f"out-{len(parks)}.jsonl")
+        if exported != n:
+            results["notes"].append(f"parknews exported {exported} articles of {n} (mirror copies are duplicates)")
+
+        log("Re-run over the unchanged site, with the state of the last run")
+        rerun = run_crawl(
+            "rerun",
+            parknews_cmd(
+                server, work / "out-rerun.jsonl", work / f"state-{args.repeat}.sqlite", work / "stats-rerun.json"
+            ),
+            server,
+            work,
+            work / "stats-rerun.json",
+            timeout,
+        )
+
+        profile = None
+        if args.profile:
+            log("Profiling one more parknews crawl with py-spy")
+            profile = profile_crawl(server, work, timeout * 2)
+
+    with servers.start_server(site5, work / "server5", prefer_nginx=not args.asyncio_server) as server5:
+        log(f"Crawling the {n5}-article site for memory against archive size")
+        small = run_crawl(
+            "parknews-n5",
+            parknews_cmd(server5, work / "out-n5.jsonl", work / "state-n5.sqlite", work / "stats-n5.json"),
+            server5,
+            work,
+            work / "stats-n5.json",
+            timeout,
+        )
+
+    log(f"Extract-only: {args.sample} site articles + the fixture articles, {args.rounds} rounds")
+    pages = extractors.load_pages(ROOT / "fixtures", None, "fixtures") + extractors.load_pages(
+        site, extractors.sample_keys(site, args.sample), "site"
+    )
+    ex = extractors.compare(pages, rounds=args.rounds, log=log)
+
+    render: dict[str, Any] = {"skipped": "--no-render"}
+    if args.render:
+        log(f"Browser path: {args.renders} articles whose click count only JavaScript shows")
+        render = render_bench(args.renders, args.dir, work, prefer_nginx=not args.asyncio_server)
+        if "skipped" in render:
+            log(f"  skipped: {render['skipped']}")
+        else:
+            log(
+                f"  {render['rendered']} rendered in {render['crawl_s']:.1f} s: "
+                f"{render['s_per_rendered_page']:.3f} s per page; crawl + browser "
+                f"{render['tree_rss_mb_after']:.0f} MB RSS ({render['tree_pss_mb_after']:.0f} MB PSS) after"
+            )
+
+    # ------------------------------------------------------------ results
+    categories = results["site"]["categories"]
+    ms = ex["ms_per_page"]
+    acc = {name: ex["accuracy"]["fixtures"][name]["raw"]["overall"] for name in ms}
+    results.update(
+        floor_pages_per_s=floor["pages_per_s"],
+        parknews_pages_per_s=park["pages_per_s"],
+        ratio_vs_floor=ratio(park["pages_per_s"], floor["pages_per_s"]),
+        cpu_s_per_1000_articles={
+            "floor": round(floor["crawl_cpu_s"] / n * 1000, 2),
+            "parknews": round(park["crawl_cpu_s"] / n * 1000, 2),
+            "ratio": ratio(park["crawl_cpu_s"], floor["crawl_cpu_s"]),
+            "note": "CPU time of the crawl process between spider open and close (start-up and imports excluded)",
+        },
+        rerun_requests=rerun["server_requests"],
+        rerun_seconds=rerun["crawl_s"],
+        rerun_wall_seconds=rerun["wall_s"],
+        rerun_time_share=ratio(rerun["crawl_s"], park["crawl_s"]),
+        extract_ms=ms,
+        extract_speedup={
+            "vs_trafilatura": ratio(ms["trafilatura"], ms["parknews"]),
+            "vs_gne": ratio(ms["gne"], ms["parknews"]),
+        },
+        extract_accuracy=acc,
+        extract_detail={k: v for k, v in ex.items() if k != "ms_per_page"},
+        peak_rss_mb={
+            "at_n5": small["peak_rss_mb"],
+            "at_n": park["peak_rss_mb"],
+            "n5": n5,
+            "growth": ratio(park["peak_rss_mb"], small["peak_rss_mb"]),
+        },
+        render_s_per_page=None if "skipped" in render else render["s_per_rendered_page"],
+        render_rss_mb_after_200=None if "skipped" in render else render["tree_rss_mb_after"],
+        render=render,
+        crawls={"floor": floors, "parknews": parks, "rerun": rerun, "parknews_n5": small},
+        profile=profile,
+    )
+    results["targets"] = {
+        "throughput_ratio_vs_floor": target(results["ratio_vs_floor"], TARGETS["ratio_vs_floor"], True),
+        "extract_speedup_vs_trafilatura": target(
+            results["extract_speedup"]["vs_trafilatura"], TARGETS["extract_speedup_vs_trafilatura"], True
+        ),
+        "extract_speedup_vs_gne": target(results["extract_speedup"]["vs_gne"], TARGETS["extract_speedup_vs_gne"], True),
+        "extract_accuracy_at_least_others": {
+            "value": acc["parknews"],
+            "target": max(acc["trafilatura"], acc["gne"]),
+            "met": acc["parknews"] >= max(acc["trafilatura"], acc["gne"]),
+        },
+        "rerun_requests": target(rerun["server_requests"], categories + 2, False),
+        "rerun_time_share": target(results["rerun_time_share"], TARGETS["rerun_time_share"], False),
+        "rss_growth_n_vs_n5": target(results["peak_rss_mb"]["growth"], TARGETS["rss_growth"], False),
+        "rss_at_n_mb": target(park["peak_rss_mb"], TARGETS["rss_at_n_mb"], False),
+    }
+    results["bench_seconds"] = round(time.perf_counter() - started, 1)
+    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print()
+    print(table(results))
+    log(f"\nWrote {args.out} ({results['bench_seconds']:.0f} s)")
+    return 0
+
+
+def table(r: dict[str, Any]) -> str:
+    """The results as a Markdown table (the README's Performance section shows one)."""
+    floor, park = r["crawls"]["floor"], r["crawls"]["parknews"]
+    fb = max(floor, key=lambda x: x["pages_per_s"])
+    pb = max(park, key=lambda x: x["pages_per_s"])
+    ms, acc = r["extract_ms"], r["extract_accuracy"]
+    fx = r["extract_detail"]["accuracy"]["fixtures"]
+    t = r["targets"]
+
+    def mark(key: str) -> str:
+        return "met" if t[key]["met"] else "**missed**"
+
+    rows = [
+        (
+            "replay site",
+            f"{r['n']} articles, {r['site']['pages_crawled']} pages, {r['site']['categories']} categories",
+            f"{r['server']['kind']}: {r['server']['requests_per_s']:.0f} req/s alone ({r['concurrency']} connections)",
+            "",
+        ),
+        (
+            "(a) floor: bare Scrapy",
+            f"{fb['pages_per_s']:.0f} pages/s",
+            f"{r['cpu_s_per_1000_articles']['floor']:.1f} CPU-s / 1,000 articles",
+            "",
+        ),
+        (
+            "(b) parknews, all pipelines",
+            f"{pb['pages_per_s']:.0f} pages/s",
+            f"{r['cpu_s_per_1000_articles']['parknews']:.1f} CPU-s / 1,000 articles",
+            "",
+        ),
+        (
+            "(b) ÷ (a)",
+            f"{r['ratio_vs_floor']:.2f} × floor throughput",
+            f"{r['cpu_s_per_1000_articles']['ratio']:.2f} × floor CPU",
+            f"≥ 0.6: {mark('throughput_ratio_vs_floor')}",
+        ),
+        (
+            "(c) re-run, unchanged site",
+            f"{r['rerun_requests']} requests",
+            f"{r['rerun_seconds']:.1f} s = {r['rerun_time_share']:.0%} of (b)",
+            f"≤ {t['rerun_requests']['target']} requests: {mark('rerun_requests')}; < 5 %: {mark('rerun_time_share')}",
+        ),
+    ]
+    for name in ("parknews", "trafilatura", "gne"):
+        a = fx[name]["raw"]
+        rows.append(
+            (
+                f"(d) extract-only: {name}",
+                f"{ms[name]:.2f} ms/page",
+                f"accuracy {acc[name]:.3f} (title {a['title']:.2f}, date {a['published']:.2f}, body {a['body']:.2f})",
+                ""
+                if name == "parknews"
+                else f"parknews {r['extract_speedup']['vs_' + name]:.1f} × faster "
+                f"(≥ {TARGETS['extract_speedup_vs_' + name]:g}: {mark('extract_speedup_vs_' + name)})",
+            )
+        )
+    rss = r["peak_rss_mb"]
+    rows += [
+        (
+            "peak RSS of the crawl",
+            f"{rss['at_n5']:.0f} MB at N/5 = {rss['n5']}, {rss['at_n']:.0f} MB at N",
+            f"{rss['growth']:.2f} × growth",
+            f"≤ 1.2 ×: {mark('rss_growth_n_vs_n5')}; ≤ 300 MB: {mark('rss_at_n_mb')}",
+        ),
+        (
+            "browser path (JS-only click counts)",
+            "—" if r["render_s_per_page"] is None else f"{r['render_s_per_page']:.3f} s per rendered page",
+            f"skipped: {r['render']['skipped']}"
+            if r["render_s_per_page"] is None
+            else f"{r['render_rss_mb_after_200']:.0f} MB RSS, crawl + Chromium, after {r['render']['rendered']}",
+            "",
+        ),
+    ]
+    out = ["| run | speed | cost / accuracy | target |", "|---|---|---|---|"]
+    out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
