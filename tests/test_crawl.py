@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 from urllib.parse import urlsplit
 
-from parknews.replay import FIXTURES, REPLAY_SETTINGS
+from parknews.replay import FIXTURES, REPLAY_SETTINGS, ReplayServer
 from tests.conftest import PYTHON, scrapy_env
 
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text("utf-8"))
