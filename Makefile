@@ -45,6 +45,7 @@ test: install
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ## what a crawl costs, beside bare Scrapy, trafilatura and GNE, on a local replay
 ## site of N articles (default 5000): prints a table, writes bench/results.json

@@ -12,7 +12,7 @@ What is left is what Scrapy itself costs to fetch the archive (engine,
 scheduler, duplicate filter, HTTP client, Twisted), the floor parknews
 cannot go below.
 
-``python bench/floor.py --start URL --pages PAGES.json [--stats FILE]``
+``python bench/floor.py --start URL --pages PAGES.json [--stats FILE] [-s NAME=VALUE]…``
 """
 
 from __future__ import annotations
@@ -75,9 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", required=True, help="the replay site's home URL")
     parser.add_argument("--pages", type=Path, required=True, help="JSON list of the paths parknews fetches")
     parser.add_argument("--stats", help="write the run's stats here as JSON")
+    parser.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE", help="a Scrapy setting")
     args = parser.parse_args(argv)
     pages = json.loads(args.pages.read_text(encoding="utf-8"))
-    process = CrawlerProcess(settings(args.stats), install_root_handler=True)
+    overrides = dict(item.split("=", 1) for item in args.set)
+    process = CrawlerProcess({**settings(args.stats), **overrides}, install_root_handler=True)
     process.crawl(FloorSpider, start=args.start, pages=pages)
     process.start()
     return 0

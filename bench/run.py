@@ -13,7 +13,8 @@
    **re-run** (parknews again on the unchanged site with the state of the
    last run); then parknews on the N/5 site (peak memory against the
    archive's size); then, unless ``--no-profile``, one more parknews run
-   under py-spy, whose samples are grouped by component;
+   and one more floor run under py-spy, whose samples are grouped by
+   component;
 3. **extract-only**: parknews's extraction and text repair against
    ``trafilatura.bare_extraction`` and GNE on the same decoded pages
    (``bench/extractors.py``), for speed and field accuracy;
@@ -108,6 +109,7 @@ def run_crawl(
         cpu_s=round(cpu, 3),
         crawl_cpu_s=round(float(stats.get("bench/crawl_cpu_s", cpu)), 3),
         peak_rss_mb=round(stats["bench/vmhwm_kb"] / 1024, 1) if "bench/vmhwm_kb" in stats else None,
+        errors=int(stats.get("log_count/ERROR", 0)),
         server_requests=server.requests_logged() - requests0,
         server_cpu_s=round(server.cpu_seconds() - server_cpu0, 3),
     )
@@ -121,6 +123,10 @@ def run_crawl(
     return run
 
 
+#: ``--set NAME=VALUE`` settings, given to every crawl (floor and parknews alike).
+EXTRA_SETTINGS: list[str] = []
+
+
 def parknews_cmd(server: servers.Server, out: Path, state: Path, stats_file: Path) -> list[str]:
     return crawl_command(
         server.url,
@@ -132,6 +138,7 @@ def parknews_cmd(server: servers.Server, out: Path, state: Path, stats_file: Pat
         f"BENCH_STATS_FILE={stats_file}",
         "-s",
         "LOG_LEVEL=INFO",
+        *(arg for item in EXTRA_SETTINGS for arg in ("-s", item)),
     )
 
 
@@ -145,6 +152,7 @@ def floor_cmd(server: servers.Server, pages_file: Path, stats_file: Path) -> lis
         str(pages_file),
         "--stats",
         str(stats_file),
+        *(arg for item in EXTRA_SETTINGS for arg in ("-s", item)),
     ]
 
 
@@ -218,7 +226,7 @@ def _frame_group(stack: list[str]) -> str:
     for group, marks in _SCRAPY_GROUPS:
         if any(m in p for p in paths for m in marks):
             return group
-    if "asyncio/" in paths[-1]:
+    if paths and "asyncio/" in paths[-1]:
         return "Scrapy: asyncio event loop (tasks, callbacks)"
     return "Scrapy + Twisted: other"
 
@@ -268,28 +276,18 @@ def summarise_profile(raw: Path, top: int = 12) -> dict[str, Any]:
     }
 
 
-def profile_crawl(server: servers.Server, work: Path, timeout: float) -> dict[str, Any] | None:
+def profile_crawl(
+    name: str, crawl: list[str], stats_file: Path, server: servers.Server, work: Path, timeout: float
+) -> dict[str, Any]:
+    """One crawl under py-spy, summarised by ``summarise_profile``."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(spy).exists():
         return {"skipped": "py-spy is not installed (pip install -r bench/requirements.txt)"}
-    raw = work / "profile.txt"
+    raw = work / f"{name}.txt"
     raw.unlink(missing_ok=True)
-    state = work / "state-profile.sqlite"
-    cmd = [
-        spy,
-        "record",
-        "--format",
-        "raw",
-        "--rate",
-        "200",
-        "--nonblocking",
-        "-o",
-        str(raw),
-        "--",
-        *parknews_cmd(server, work / "out-profile.jsonl", state, work / "stats-profile.json"),
-    ]
+    cmd = [spy, "record", "--format", "raw", "--rate", "200", "--nonblocking", "-o", str(raw), "--", *crawl]
     try:
-        run = run_crawl("profile", cmd, server, work, work / "stats-profile.json", timeout)
+        run = run_crawl(name, cmd, server, work, stats_file, timeout)
     except RuntimeError as exc:
         return {"skipped": f"profiling failed: {exc}"}
     if not raw.exists():
@@ -391,7 +389,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=HERE / "site", help="where sites and run files go")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     parser.add_argument("--asyncio-server", action="store_true", help="use the fallback server even with nginx")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Scrapy setting for every crawl, floor and parknews alike (to try a change; results say so)",
+    )
     args = parser.parse_args(argv)
+    if any("=" not in item for item in args.set):
+        parser.error("--set takes NAME=VALUE")
+    EXTRA_SETTINGS[:] = args.set
     if args.n < 25:
         parser.error("--n must be at least 25")
     started = time.perf_counter()
@@ -400,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     timeout = 120 + n * 0.2  # seconds per crawl; a healthy one takes a small fraction of that
-    results: dict[str, Any] = {"n": n, "machine": machine(), "notes": []}
+    results: dict[str, Any] = {"n": n, "machine": machine(), "settings_added": args.set, "notes": []}
 
     log(f"Writing replay sites of {n} and {n5} articles under {args.dir}")
     t = time.perf_counter()
@@ -471,10 +479,25 @@ def main(argv: list[str] | None = None) -> int:
             timeout,
         )
 
-        profile = None
+        profile = profile_floor = None
         if args.profile:
-            log("Profiling one more parknews crawl with py-spy")
-            profile = profile_crawl(server, work, timeout * 2)
+            log("Profiling one more parknews crawl and one more floor crawl with py-spy")
+            profile = profile_crawl(
+                "profile-parknews",
+                parknews_cmd(server, work / "out-profile.jsonl", work / "state-profile.sqlite", work / "stats-p.json"),
+                work / "stats-p.json",
+                server,
+                work,
+                timeout * 2,
+            )
+            profile_floor = profile_crawl(
+                "profile-floor",
+                floor_cmd(server, pages_file, work / "stats-pf.json"),
+                work / "stats-pf.json",
+                server,
+                work,
+                timeout * 2,
+            )
 
     with servers.start_server(site5, work / "server5", prefer_nginx=not args.asyncio_server) as server5:
         log(f"Crawling the {n5}-article site for memory against archive size")
@@ -542,6 +565,7 @@ def main(argv: list[str] | None = None) -> int:
         render=render,
         crawls={"floor": floors, "parknews": parks, "rerun": rerun, "parknews_n5": small},
         profile=profile,
+        profile_floor=profile_floor,
     )
     results["targets"] = {
         "throughput_ratio_vs_floor": target(results["ratio_vs_floor"], TARGETS["ratio_vs_floor"], True),
@@ -559,10 +583,18 @@ def main(argv: list[str] | None = None) -> int:
         "rss_growth_n_vs_n5": target(results["peak_rss_mb"]["growth"], TARGETS["rss_growth"], False),
         "rss_at_n_mb": target(park["peak_rss_mb"], TARGETS["rss_at_n_mb"], False),
     }
+    for run in [*floors, *parks, rerun, small]:
+        if run["errors"]:
+            results["notes"].append(
+                f"{run['name']} logged {run['errors']} ERROR lines (see {work / (run['name'] + '.log')}): "
+                "its numbers, and those of any run after it that uses its state, are suspect"
+            )
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print()
     print(table(results))
+    for note in results["notes"]:
+        log(f"note: {note}")
     log(f"\nWrote {args.out} ({results['bench_seconds']:.0f} s)")
     return 0
 
@@ -584,7 +616,7 @@ def table(r: dict[str, Any]) -> str:
             "replay site",
             f"{r['n']} articles, {r['site']['pages_crawled']} pages, {r['site']['categories']} categories",
             f"{r['server']['kind']}: {r['server']['requests_per_s']:.0f} req/s alone ({r['concurrency']} connections)",
-            "",
+            f"server {pb['server_busy_share']:.1%} busy during (b)",
         ),
         (
             "(a) floor: bare Scrapy",

@@ -158,7 +158,8 @@ if len(ROUTES) > len(_PLACES) * len(_TOPICS):
 
 
 def routes(scenario: str, *faults: str) -> list[Route]:
-    """The pages a scenario's list links to, optionally only those with the given faults."""
+    """The pages a scenario's list links to (optionally of some faults only):
+    tests pick what to assert on by fault, never by number."""
     return [r for r in ROUTES.values() if r.scenario == scenario and (not faults or r.fault in faults)]
 
 
@@ -264,7 +265,8 @@ _HTML = "text/html; charset=utf-8"
 
 # ----------------------------------------------------------------- server
 class FaultSite:
-    """The fault routes of one server; state (the 503 counters) lives per instance."""
+    """The fault routes of one server. State (the 503 counters, the request
+    log) lives per instance, so each test's server starts from zero."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

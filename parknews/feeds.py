@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -11,6 +13,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.extensions.feedexport import FileFeedStorage
+from scrapy.utils.defer import deferred_from_coro
+from w3lib.url import file_uri_to_path
 
 from parknews.outcome import run_failure
 
@@ -37,6 +41,7 @@ class AtomicFileFeedStorage(FileFeedStorage):
         self.crawler = crawler
         self.overwrite = self.write_mode == "wb"
         self._tmp: Path | None = None
+        self._error: OSError | None = None
         if crawler is not None:
             crawler.signals.connect(self._discard, signal=signals.engine_stopped)
 
@@ -52,15 +57,34 @@ class AtomicFileFeedStorage(FileFeedStorage):
         _remove_orphans(target.parent)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent)
         self._tmp = Path(tmp)
+        return _GuardedFile(self._open_temp(fd), self._write_failed)
+
+    def _open_temp(self, fd: int) -> IO[bytes]:
         return os.fdopen(fd, "wb")
 
+    def _write_failed(self, error: OSError) -> None:
+        """A full disk or a vanished directory: stop at once, keep nothing of
+        this run (its articles stay unrecorded, so the next run exports them)."""
+        if self._error is not None:
+            return
+        self._error = error
+        message = f"{self.path}: {error.strerror or error}"
+        logger.error("Cannot write the output (%s): stopping the crawl", message)
+        if self.crawler is not None:
+            self.crawler.stats.set_value("parknews/output_failed", message)
+            if self.crawler.engine is not None:
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="output_failed"))
+
     def store(self, file: IO[bytes]) -> None:
-        file.flush()
-        os.fsync(file.fileno())
-        file.close()
         tmp, target = self._tmp, Path(self.path)
         assert tmp is not None
-        failure = run_failure(self.crawler.stats.get_stats()) if self.crawler else None
+        try:
+            file.flush()
+            os.fsync(file.fileno())
+        except OSError as exc:
+            self._write_failed(exc)
+        file.close()
+        failure = self._error or (run_failure(self.crawler.stats.get_stats()) if self.crawler else None)
         if failure or (tmp.stat().st_size == 0 and not self.overwrite):
             tmp.unlink()
             self._tmp = None
@@ -82,6 +106,75 @@ class AtomicFileFeedStorage(FileFeedStorage):
         if self._tmp is not None and self._tmp.exists():
             self._tmp.unlink()
         self._tmp = None
+
+
+class _GuardedFile(io.RawIOBase):
+    """The feed's file, reporting the first write error instead of letting each
+    item's export fail on its own (Scrapy would log a traceback per item and
+    crawl on)."""
+
+    def __init__(self, raw: IO[bytes], on_error: Any) -> None:
+        super().__init__()
+        self.raw, self.on_error, self.failed = raw, on_error, False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if not self.failed:
+            try:
+                self.raw.write(data)
+            except OSError as exc:
+                self.failed = True
+                self.on_error(exc)
+        return len(data)
+
+    def flush(self) -> None:
+        if self.failed:
+            raise OSError("the output could not be written")
+        if not self.raw.closed:
+            self.raw.flush()
+
+    def fileno(self) -> int:
+        return self.raw.fileno()
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self.raw.close()
+            except OSError as exc:
+                if not self.failed:
+                    self.failed = True
+                    self.on_error(exc)
+            super().close()
+
+
+def check_output_dirs(uris: list[str], create: bool) -> None:
+    """Fail before crawling, with the path named, when an output file could not
+    be written: a missing directory (created only for the default output, whose
+    ``data/`` may not exist yet) or one this process may not write to."""
+    for uri in uris:
+        if "://" in uri and not uri.startswith("file://"):
+            continue  # stdout:, s3:// …: not a local directory
+        path = Path(file_uri_to_path(uri) if uri.startswith("file://") else uri)
+        directory = Path(re.sub(r"%\([^)]*\)[sd]", "x", str(path.parent)))
+        if create:
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise OutputError(f"output directory {str(directory)!r} cannot be created: {exc.strerror}") from exc
+        if not directory.is_dir():
+            raise OutputError(f"output directory {str(directory)!r} does not exist")
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".parknews-probe.", dir=directory)
+        except OSError as exc:
+            raise OutputError(f"output directory {str(directory)!r} cannot be written: {exc.strerror}") from exc
+        os.close(fd)
+        os.unlink(probe)
+
+
+class OutputError(OSError):
+    """An output location that cannot work; the message is one line."""
 
 
 def _remove_orphans(directory: Path) -> None:

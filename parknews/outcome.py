@@ -35,7 +35,14 @@ def run_failure(stats: dict[str, Any]) -> str | None:
 
 
 def final_failure(stats: dict[str, Any]) -> str | None:
-    """The run's failure: the checks' verdict, or the unreachable site."""
+    """The run's failure: the output could not be written, the checks' verdict,
+    or the unreachable site."""
+    if stats.get("parknews/output_failed"):
+        return f"output could not be written: {stats['parknews/output_failed']}"
+    if any(key.startswith("feedexport/failed_count/") for key in stats):
+        return "output could not be stored (see the 'Error storing' line)"
+    if stats.get("parknews/state_failed"):
+        return f"state could not be saved: {stats['parknews/state_failed']}"
     return stats.get("parknews/failure") or run_failure(stats)
 
 

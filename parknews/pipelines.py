@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
@@ -104,7 +105,8 @@ class DedupPipeline:
         raise DropItem(f"already exported ({why}): {what}", log_level="DEBUG")
 
     def feeds_stored(self) -> None:
-        failed = sum(v for k, v in self.stats.get_stats().items() if k.startswith("feedexport/failed_count/"))
+        stats = self.stats.get_stats()
+        failed = stats.get("parknews/output_failed") or any(k.startswith("feedexport/failed_count/") for k in stats)
         self._finish(commit=not failed)
 
     def spider_closed(self) -> None:
@@ -114,13 +116,20 @@ class DedupPipeline:
     def _finish(self, commit: bool) -> None:
         if self.store is None:
             return
-        if commit:
-            self.store.commit()
-        else:
-            logger.error("The output could not be stored: state %s left unchanged", self.path)
-            self.store.rollback()
-        self.store.close()
-        self.store = None
+        try:
+            if commit:
+                self.store.commit()
+            else:
+                logger.info("The output was not stored: state %s left unchanged", self.path)
+                self.store.rollback()
+        except sqlite3.Error as exc:
+            # The lines are written; the next run will export them once more,
+            # which is better than recording articles that were never written.
+            self.stats.set_value("parknews/state_failed", f"{self.path}: {exc}")
+            logger.error("Cannot save the state %s (%s): this run's articles will be exported again", self.path, exc)
+        finally:
+            self.store.close()
+            self.store = None
 
 
 class CompletenessPipeline:

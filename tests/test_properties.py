@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 import opencc
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -326,9 +327,9 @@ def test_extractor_never_raises_on_noise(data):
     exercise(Page.from_html(data, BASE))
 
 
-@settings(max_examples=20, deadline=None)
-@given(st.integers(1, 3000), st.sampled_from(["div", "table", "font", "li", "p"]))
-def test_extractor_survives_deep_nesting(depth, tag):
+@pytest.mark.parametrize(("tag", "depth"), [("div", 10_000), ("table", 3_000), ("p", 10_000)])
+def test_extractor_survives_deep_nesting(tag, depth):
+    """libxml2 stops nesting at 2048 levels; the walk is iterative, so no recursion limit either."""
     prose = "园区建设正在加紧施工，项目总投资21643万元。" * 5
     html = (
         f"<html><body>{f'<{tag}>' * depth}<h1>标题文字很长</h1><p>发布时间：2020-09-25</p><p>{prose}</p></body></html>"

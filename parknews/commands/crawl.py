@@ -18,6 +18,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from parknews.config import ConfigError, ParknewsConfig, parse_flag, parse_limit, parse_start_urls
+from parknews.feeds import OutputError, check_output_dirs
 from parknews.outcome import final_failure
 from parknews.state import StateError, StateStore
 
@@ -51,7 +52,10 @@ class Command(ScrapyCrawlCommand):
         self.lock = _take_lock(config.lock_path)
         try:
             StateStore(config.state_path).close()  # corrupt or unwritable: say so now
-        except StateError as exc:
+            feeds = list(self.settings.getdict("FEEDS"))
+            default = str(self.settings.get("PARKNEWS_OUTPUT") or "")
+            check_output_dirs(feeds or [default] * bool(default), create=not feeds)
+        except (StateError, OutputError) as exc:
             _fail(str(exc))
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:

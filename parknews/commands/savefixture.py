@@ -49,7 +49,8 @@ class SaveSpider(scrapy.Spider):
     custom_settings: ClassVar[dict[str, Any]] = {
         "ITEM_PIPELINES": {},
         "FEEDS": {},
-        "EXTENSIONS": {"parknews.outcome.RunSummary": None}, "SPIDERMON_ENABLED": False,
+        "EXTENSIONS": {"parknews.outcome.RunSummary": None},
+        "SPIDERMON_ENABLED": False,
     }
 
     def __init__(self, urls: list[str], out: Path, **kwargs: Any) -> None:

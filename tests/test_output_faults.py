@@ -1,0 +1,106 @@
+"""State and output faults: the crawl stops with one clear error and a
+non-zero exit, and no article is recorded as seen unless its line was written.
+
+The read-only directory and the full disk are real tmpfs mounts (these
+machines run as root, where permission bits would not stop a write).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from parknews.replay import FIXTURES, ReplayServer
+
+EXPECTED = json.loads((FIXTURES / "expected.json").read_text("utf-8"))
+UNIQUE = {e["url_path"] for e in EXPECTED.values() if e["kind"] == "article" and not e.get("duplicate_of")}
+
+
+@pytest.fixture
+def server():
+    with ReplayServer() as srv:
+        yield srv
+
+
+def mount_tmpfs(where: Path, options: str) -> Path:
+    where.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], check=True)
+    return where
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """16 KiB of space: room for a few articles, not for the site."""
+    mnt = mount_tmpfs(tmp_path / "tiny", "size=16k")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=True)
+
+
+@pytest.fixture
+def read_only_dir(tmp_path):
+    mnt = mount_tmpfs(tmp_path / "ro", "ro,size=16k")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=True)
+
+
+def error_lines(log: str) -> list[str]:
+    return log.strip().splitlines()
+
+
+def test_corrupt_state_file_stops_before_crawling(server, crawl, tmp_path):
+    state = tmp_path / "broken.sqlite"
+    state.write_bytes(b"this is not a database\n" * 200)
+    result = crawl(server.url, state_path=state)
+    assert result.code == 2
+    assert error_lines(result.log) == [
+        f"parknews: error: state file '{state}' cannot be used: file is not a database"
+    ]
+    assert server.requests == [] and not result.out.exists()
+
+
+def test_unwritable_state_location_stops_before_crawling(server, crawl, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the state's directory should be")
+    result = crawl(server.url, state_path=blocker / "state.sqlite")
+    assert result.code == 2
+    [line] = error_lines(result.log)
+    assert line.startswith(f"parknews: error: lock file '{blocker / 'state.sqlite.lock'}' cannot be used:")
+    assert server.requests == []
+
+
+def test_missing_output_directory_stops_before_crawling(server, crawl, tmp_path):
+    out = tmp_path / "no" / "such" / "dir" / "out.jsonl"
+    result = crawl(server.url, out=out)
+    assert result.code == 2
+    assert error_lines(result.log) == [f"parknews: error: output directory '{out.parent}' does not exist"]
+    assert server.requests == [] and not out.parent.exists()
+
+
+def test_read_only_output_directory_stops_before_crawling(server, crawl, read_only_dir):
+    result = crawl(server.url, out=read_only_dir / "out.jsonl")
+    assert result.code == 2
+    assert error_lines(result.log) == [
+        f"parknews: error: output directory '{read_only_dir}' cannot be written: Read-only file system"
+    ]
+    assert server.requests == []
+
+
+def test_disk_full_during_the_run_keeps_nothing_and_records_nothing(server, crawl, full_disk, tmp_path):
+    state = tmp_path / "state.sqlite"
+    result = crawl(server.url, out=full_disk / "out.jsonl", state_path=state)
+    assert result.code == 1
+    errors = [line for line in result.log.splitlines() if "Cannot write the output" in line]
+    assert len(errors) == 1 and "No space left on device" in errors[0] and "stopping the crawl" in errors[0]
+    assert result.summary["failure"].startswith("output could not be written:")
+    assert result.stats["finish_reason"] == "output_failed"
+    assert list(full_disk.iterdir()) == []  # neither a half-written file nor its temporary file
+    with sqlite3.connect(state) as db:
+        assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0
+    # with room to write, the next run exports every article: nothing was lost
+    again = crawl(server.url, out=tmp_path / "again.jsonl", state_path=state)
+    assert again.code == 0
+    assert len(again.items) == len(UNIQUE)
