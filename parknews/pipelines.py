@@ -61,6 +61,8 @@ class DedupPipeline:
         config = ParknewsConfig.from_crawler(crawler)
         self.path = config.state_path
         self.refresh_clicks = config.refresh_clicks
+        # TextRepairPipeline ran first with the default script: the text is repair()'s output.
+        self.repaired = config.script == "zh-hans"
         self.store: StateStore | None = None
         self.waits_for_feeds = bool(crawler.settings.getdict("FEEDS"))
         crawler.signals.connect(self.feeds_stored, signal=signals.feed_exporter_closed)
@@ -77,7 +79,7 @@ class DedupPipeline:
         assert self.store is not None
         adapter = ItemAdapter(item)
         url = adapter["url"]
-        fp = fingerprint(adapter.get("title") or "", adapter.get("body") or "")
+        fp = fingerprint(adapter.get("title") or "", adapter.get("body") or "", repaired=self.repaired)
         clicks = adapter.get("clicks")
         known = self.store.lookup(url)
         if known is None:

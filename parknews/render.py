@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 RENDER_MODES = ("auto", "never", "always")
 #: Debian/Ubuntu, Fedora/Arch and Chrome package names, tried in this order.
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome")
-_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+_HANDLER = "parknews.browser.LazyPlaywrightHandler"
 _BLOCKED_TYPES = frozenset({"image", "font", "media"})
 
 # document.write('2359'), el.innerHTML = "2,359", or the bare number.

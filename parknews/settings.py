@@ -64,6 +64,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 #: Retries after 5xx, 408, 429, timeouts and broken connections (not 404/410).
 RETRY_TIMES = 2
+# A page yields at most one article: Scrapy's default of 100 concurrent item
+# slots per response only costs asyncio tasks (see the README's Performance).
+CONCURRENT_ITEMS = 8
 #: A news page is well under 2 MB: warn above 4 MB, and stop reading at 10 MB
 #: rather than download a runaway response to the end.
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
@@ -75,7 +78,13 @@ REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 # --- components ------------------------------------------------------------
+#: Seconds a fetched robots.txt is reused by later runs (RFC 9309 allows a day); 0: never.
+PARKNEWS_ROBOTS_TTL = 86400
+
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's robots.txt handling, with robots.txt kept in the state for PARKNEWS_ROBOTS_TTL.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "parknews.robots.CachedRobotsTxtMiddleware": 100,
     # After decompression (590), before anything reads the text.
     "parknews.middlewares.CharsetFixMiddleware": 580,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -17,6 +18,11 @@ CREATE TABLE IF NOT EXISTS articles (
     last_seen   TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_fingerprint ON articles (fingerprint);
+CREATE TABLE IF NOT EXISTS robots (
+    netloc     TEXT PRIMARY KEY,
+    body       BLOB NOT NULL,
+    fetched_at REAL NOT NULL
+);
 """
 
 
@@ -83,6 +89,20 @@ class StateStore:
             " clicks = excluded.clicks, last_seen = excluded.last_seen",
             (url, fingerprint, clicks, duplicate_of, now, now),
         )
+
+    def robots(self, netloc: str, max_age: float) -> bytes | None:
+        """A robots.txt fetched less than ``max_age`` seconds ago."""
+        row = self._db.execute(
+            "SELECT body FROM robots WHERE netloc = ? AND fetched_at > ?", (netloc, time.time() - max_age)
+        ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def save_robots(self, netloc: str, body: bytes) -> None:
+        """Stored at once, on its own: it is a cache, not part of an export."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO robots (netloc, body, fetched_at) VALUES (?, ?, ?)", (netloc, body, time.time())
+        )
+        self._db.commit()
 
     def commit(self) -> None:
         self._db.commit()

@@ -338,12 +338,13 @@ def _drop(text: str, categories: frozenset[str]) -> str:
     return text.translate(table)
 
 
-def _canonical(text: str) -> str:
+def _canonical(text: str, repaired: bool = False) -> str:
     # Starting from repair() makes raw and repaired input agree by
     # construction: repair is idempotent, so both reach the same text here.
     # (Running only some of its steps would not do: whether ftfy repairs a
     # piece of mojibake can depend on the whitespace around it.)
-    text = repair(text)
+    if not repaired:
+        text = repair(text)
     # NFKC so that full-width letters and parentheses, Kangxi radicals and
     # compatibility ideographs look like their ordinary forms to the gloss
     # pattern and to OpenCC.  Separators and invisible characters go before
@@ -355,18 +356,20 @@ def _canonical(text: str) -> str:
     return _drop(text, _NOISE_CATEGORIES).lower()
 
 
-def fingerprint(title: str, body: str) -> str:
+def fingerprint(title: str, body: str, *, repaired: bool = False) -> str:
     """Identify an article independently of the copy it was scraped from.
 
     The mirror copy and the original, raw or already repaired, reduce to the
     same letters, digits and Simplified characters, so duplicates can be
-    recognised by equal fingerprints.
+    recognised by equal fingerprints. ``repaired=True`` says the text already
+    is ``repair()``'s output (as the pipeline's is): repair is idempotent, so
+    running it again would only cost time.
     """
     digest = hashlib.blake2b(digest_size=20)
     # _canonical drops control characters (and lone surrogates, category Cs),
     # so NUL cannot occur in its output and keeps ("ab", "c") apart from
     # ("a", "bc").
-    digest.update(_canonical(title).encode("utf-8"))
+    digest.update(_canonical(title, repaired).encode("utf-8"))
     digest.update(b"\x00")
-    digest.update(_canonical(body).encode("utf-8"))
+    digest.update(_canonical(body, repaired).encode("utf-8"))
     return digest.hexdigest()

@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -36,8 +37,8 @@ def build_variant(out: Path, articles: list[dict]) -> Path:
 
 
 def page_requests(server: ReplayServer) -> list[str]:
-    """What the crawl asked the site for, robots.txt aside (Scrapy's robots
-    middleware fetches it once per run, whatever the crawl does)."""
+    """What the crawl asked the site for, robots.txt aside (kept a day, so
+    fetched by the first run of a test only)."""
     return [p for p in server.requests if p != "/robots.txt"]
 
 
@@ -72,9 +73,11 @@ def test_rerun_over_unchanged_site_costs_categories_plus_two_requests(server, ru
     proc, items, info = run()
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert items == []
-    # home, news centre, and the first list page of each category
-    assert sorted(page_requests(server)) == sorted(["/", "/news/", "/news/dfzt/", "/news/yqdt/", "/news/zcjd/"])
-    assert len(page_requests(server)) <= len(CATEGORIES) + 2
+    # home, news centre, and the first list page of each category; robots.txt
+    # comes from the state (fetched less than a day ago)
+    assert sorted(server.requests) == sorted(["/", "/news/", "/news/dfzt/", "/news/yqdt/", "/news/zcjd/"])
+    assert len(server.requests) <= len(CATEGORIES) + 2
+    assert info["stats"]["robotstxt/cached"] == 1
     assert info["ok"] is True and info["articles"]["new"] == 0
     assert info["stats"]["parknews/lists_stopped"] == len(CATEGORIES)
 
@@ -234,3 +237,14 @@ def test_template_that_hides_the_title_fails_the_run_naming_the_field(server, ru
     assert len(items) == len(UNIQUE) and all(i["title"] is None for i in items)  # exported all the same
     assert "title in 0% of articles (needs 95%)" in info["failure"]
     assert "Run failed: field coverage too low" in proc.stderr
+
+
+def test_robots_txt_is_fetched_again_once_it_is_a_day_old(server, run, tmp_path):
+    run()
+    assert server.requests.count("/robots.txt") == 1
+    run()
+    assert server.requests.count("/robots.txt") == 1  # reused
+    with sqlite3.connect(tmp_path / "state.sqlite") as db:
+        db.execute("UPDATE robots SET fetched_at = fetched_at - 86401")
+    run()
+    assert server.requests.count("/robots.txt") == 2

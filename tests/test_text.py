@@ -471,3 +471,9 @@ def test_fingerprint_ignores_mirror_rendering(text, data):
     mirror = "".join(rendered)
     assert fingerprint("标题", text) == fingerprint("标题", mirror)
     assert fingerprint("标题", text) == fingerprint("標題", S2T.convert(mirror))
+
+
+def test_fingerprint_of_repaired_text_skips_nothing_that_matters():
+    title, body = SEED_TITLE, SEED_BODY
+    fixed_title, fixed_body = repair(title), repair(body)
+    assert fingerprint(fixed_title, fixed_body, repaired=True) == fingerprint(title, body)
