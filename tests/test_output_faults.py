@@ -56,9 +56,7 @@ def test_corrupt_state_file_stops_before_crawling(server, crawl, tmp_path):
     state.write_bytes(b"this is not a database\n" * 200)
     result = crawl(server.url, state_path=state)
     assert result.code == 2
-    assert error_lines(result.log) == [
-        f"parknews: error: state file '{state}' cannot be used: file is not a database"
-    ]
+    assert error_lines(result.log) == [f"parknews: error: state file '{state}' cannot be used: file is not a database"]
     assert server.requests == [] and not result.out.exists()
 
 
