@@ -166,11 +166,14 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--out", type=Path, default=Path("data/demo.jsonl"))
     s = sub.add_parser("serve", help="serve the fixtures until interrupted")
     s.add_argument("--port", type=int, default=0)
+    s.add_argument("--dir", type=Path, default=FIXTURES, help="a fixtures directory (manifest.json + pages)")
     args = parser.parse_args(argv)
     if args.cmd == "demo":
         return demo(args.out.resolve())
-    with ReplayServer(port=args.port) as server:
-        print(f"Serving {FIXTURES} at {server.url} (Ctrl-C to stop)", flush=True)
+    if args.port < 0 or args.port > 65535 or not (args.dir / "manifest.json").is_file():
+        parser.error(f"--port {args.port} / --dir {str(args.dir)!r}: need a port 0-65535 and a dir with manifest.json")
+    with ReplayServer(args.dir, port=args.port) as server:
+        print(f"Serving {args.dir} at {server.url} (Ctrl-C to stop)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
     return 0
