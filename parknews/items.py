@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 
 @dataclass
@@ -25,6 +25,5 @@ class Article:
     crawled_at: str | None = None
 
 
-ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
 #: Fields whose absence is worth a warning: ``crawled_at`` and ``url`` are always set.
 CONTENT_FIELDS: tuple[str, ...] = ("title", "published", "clicks", "source", "category", "body")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -89,10 +88,3 @@ async def abort_request(request: Any) -> bool:
     except Exception:  # a detached frame: nothing worth loading
         return True
     return bool(page_host) and urlsplit(request.url).netloc != page_host
-
-
-def missing_chromium(configured: str) -> str | None:
-    """A configured Chromium path that does not exist, for a clear error."""
-    if configured and not Path(configured).exists():
-        return configured
-    return None

@@ -112,6 +112,3 @@ class StateStore:
 
     def close(self) -> None:
         self._db.close()
-
-    def __len__(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
