@@ -185,17 +185,17 @@ _MAX_CONVERSIONS = 4
 
 
 @functools.cache
-def _converter() -> opencc.OpenCC:
+def _converter(config: str = "t2s") -> opencc.OpenCC:
     # Loading the dictionaries is the expensive part, so it happens once and
     # only in processes that convert anything.  "t2s" and "t2s.json" both
     # resolve to the bundled t2s.json in opencc 1.4.
-    return opencc.OpenCC("t2s")
+    return opencc.OpenCC(config)
 
 
-def _convert(text: str) -> str:
+def _convert(text: str, config: str = "t2s") -> str:
     if text.isascii():
         return text
-    convert = _converter().convert
+    convert = _converter(config).convert
     parts = _SURROGATES.split(text)
     # split() with a capturing group puts the surrogate runs at odd indexes.
     parts[::2] = [convert(part) if part else part for part in parts[::2]]
@@ -352,7 +352,11 @@ def _canonical(text: str, repaired: bool = False) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _drop(text, frozenset("ZC"))
     text = strip_glosses(text)
-    text = to_simplified(text).translate(_VARIANT_FOLD)
+    # Simplified -> Traditional is not one-to-one: a mirror made with phrase
+    # tables writes 宁浩 as 甯浩, which converts back to 甯浩, not 宁浩. Taking
+    # both copies through Traditional and back gives them the same form.
+    text = _convert(_convert(to_simplified(text), "s2t"))
+    text = text.translate(_VARIANT_FOLD)
     return _drop(text, _NOISE_CATEGORIES).lower()
 
 

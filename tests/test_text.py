@@ -477,3 +477,11 @@ def test_fingerprint_of_repaired_text_skips_nothing_that_matters():
     title, body = SEED_TITLE, SEED_BODY
     fixed_title, fixed_body = repair(title), repair(body)
     assert fingerprint(fixed_title, fixed_body, repaired=True) == fingerprint(title, body)
+
+
+@pytest.mark.parametrize("original", ["宁浩在园区签约", "借借东风的园区", "干宅项目落户园区", "标志着园区发展"])
+def test_fingerprint_survives_phrase_level_traditional_variants(original):
+    # OpenCC's s2t writes some phrases with variants that t2s keeps (宁浩 -> 甯浩)
+    mirror = opencc.OpenCC("s2t").convert(original)
+    assert mirror != original
+    assert fingerprint(mirror, mirror) == fingerprint(original, original)
