@@ -101,9 +101,9 @@ def test_seed_mirror_matches_the_original(manifest):
 
 
 def test_canonical_url_drops_tracking_only():
-    assert canonical_url("http://h/a/1.html?from=list") == "http://h/a/1.html"
-    assert canonical_url("http://h/a/1.html?utm_source=x&id=3#top") == "http://h/a/1.html?id=3"
-    assert canonical_url("http://h/list/?page=2") == "http://h/list/?page=2"
+    assert canonical_url("http://site.test/a/1.html?from=list") == "http://site.test/a/1.html"
+    assert canonical_url("http://site.test/a/1.html?utm_source=x&id=3#top") == "http://site.test/a/1.html?id=3"
+    assert canonical_url("http://site.test/list/?page=2") == "http://site.test/list/?page=2"
 
 
 def test_canonical_link_on_other_host_is_ignored():
@@ -111,7 +111,7 @@ def test_canonical_link_on_other_host_is_ignored():
         '<html><head><title>T</title><link rel="canonical" href="http://other.example.org/x.html"></head>'
         "<body></body></html>"
     )
-    assert Page.from_html(html, "http://h/a/12.html?from=list").canonical == "http://h/a/12.html"
+    assert Page.from_html(html, "http://site.test/a/12.html?from=list").canonical == "http://site.test/a/12.html"
 
 
 @pytest.mark.parametrize(
@@ -140,7 +140,7 @@ def test_parse_clicks_never_invents_zero():
 
 def test_random_junk_is_not_an_article():
     page = Page.from_html(
-        "<html><body><div><p>hello</p><a href='javascript:void(0)'>x</a></div></body></html>", "http://h/x.html"
+        "<html><body><div><p>hello</p><a href='javascript:void(0)'>x</a></div></body></html>", "http://site.test/x.html"
     )
     assert page.classify() == "other"
     assert page.links == []
