@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,7 @@ class ReplayServer:
         self.faults = FaultSite() if faults else None
         self.pages: dict[str, dict[str, Any]] = load_manifest(self.root)["pages"]
         self.requests: list[str] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         replay = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -77,6 +78,11 @@ class ReplayServer:
         with self._lock:
             self.root, self.pages = Path(root), pages
             self.requests.clear()
+
+    def wait_for(self, predicate: Callable[[list[str]], bool], timeout: float) -> bool:
+        """Block until ``predicate(requests)`` holds (checked at each request), or ``timeout`` passes."""
+        with self._lock:
+            return self._lock.wait_for(lambda: predicate(self.requests), timeout)
 
     @property
     def url(self) -> str:
@@ -103,6 +109,7 @@ class ReplayServer:
         path = handler.path
         with self._lock:
             self.requests.append(path)
+            self._lock.notify_all()
             root, pages = self.root, self.pages
         if self.faults is not None and self.faults.handles(urlsplit(path).path):
             self.faults.serve(handler, with_body)
