@@ -3,8 +3,9 @@
 Every page is decoded once, the way the crawl decodes it (Scrapy's
 ``HtmlResponse`` with the saved headers, then parknews's charset repair), and
 the same ``str`` goes to each extractor. parknews does what its spider and
-first pipeline do per article: parse, classify, extract and load the fields,
-repair the text (mojibake, glosses, OpenCC, punctuation, whitespace).
+page objects do per article: parse and repair the text into a document,
+classify it, and ``to_item()`` (fields, glosses, OpenCC, punctuation,
+whitespace, fingerprint).
 trafilatura runs ``bare_extraction`` with metadata (title and date need it)
 and without comments; GNE runs ``GeneralNewsExtractor().extract`` as is.
 
@@ -50,10 +51,8 @@ sys.path.insert(0, str(ROOT))
 from itemadapter import ItemAdapter  # noqa: E402
 from scrapy.http import HtmlResponse, Request  # noqa: E402
 
-from parknews.extract import Page  # noqa: E402
-from parknews.loaders import load_article  # noqa: E402
 from parknews.middlewares import CharsetFixMiddleware  # noqa: E402
-from parknews.pipelines import TextRepairPipeline  # noqa: E402
+from parknews.pages import Document, classify  # noqa: E402
 from parknews.text import repair  # noqa: E402
 
 FIELDS = ("title", "published", "body")
@@ -101,13 +100,11 @@ def make_extractors() -> dict[str, Callable[[str, str], Extracted]]:
     import gne
     import trafilatura
 
-    repairer = TextRepairPipeline("zh-hans")
-
     def parknews(html: str, url: str) -> Extracted:
-        page = Page.from_html(html, url)
-        page.classify()
-        item = repairer.process_item(load_article(page))
-        a = ItemAdapter(item)
+        page = classify(Document.from_html(html, url))
+        if page.kind != "article":  # the crawl would export nothing
+            return {"title": None, "published": None, "body": None}
+        a = ItemAdapter(page.to_item())
         return {"title": a.get("title"), "published": a.get("published"), "body": a.get("body")}
 
     def trafilatura_(html: str, url: str) -> Extracted:

@@ -7,17 +7,21 @@ instead of surfacing as a traceback half-way through a crawl.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from parknews.render import RENDER_MODES
 from parknews.text import SCRIPTS
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
+
+
+#: ``PARKNEWS_RENDER``: when a browser reads click counts that only JavaScript shows.
+RENDER_MODES = ("auto", "never", "always")
 
 
 class ConfigError(ValueError):
@@ -39,6 +43,16 @@ class ParknewsConfig:
     render: str = "auto"
     #: seconds to wait in a rendered page for the click count to appear
     render_timeout: float = 5.0
+    #: the Chromium binary to drive ("" = a system Chromium on PATH)
+    chromium: str = ""
+    #: the output file when no -o/-O/FEEDS is given ("" = none)
+    output: str = ""
+    #: machine-readable summary of the last run ("" = none)
+    summary_path: Path | None = None
+    #: seconds a fetched robots.txt is reused by later runs (0: never)
+    robots_ttl: float = 86400.0
+    #: field coverage is judged only over runs with at least this many articles
+    coverage_min_articles: int = 5
 
     @property
     def lock_path(self) -> Path:
@@ -56,6 +70,11 @@ class ParknewsConfig:
             contact=parse_contact(settings.get("PARKNEWS_CONTACT", "")),
             render=_choice(settings, "PARKNEWS_RENDER", RENDER_MODES),
             render_timeout=_seconds(settings, "PARKNEWS_RENDER_TIMEOUT"),
+            chromium=str(settings.get("PARKNEWS_CHROMIUM") or "").strip(),
+            output=str(settings.get("PARKNEWS_OUTPUT") or "").strip(),
+            summary_path=Path(summary) if (summary := str(settings.get("PARKNEWS_SUMMARY") or "").strip()) else None,
+            robots_ttl=_number(settings, "PARKNEWS_ROBOTS_TTL", 86400.0),
+            coverage_min_articles=int(_number(settings, "PARKNEWS_COVERAGE_MIN_ARTICLES", 5)),
         )
 
     @classmethod
@@ -124,6 +143,17 @@ def parse_flag(name: str, value: object) -> bool:
     if text in _TRUE | _FALSE:
         return text in _TRUE
     raise ConfigError(f"{name}: {value!r} is not one of 1, 0, true, false, yes, no")
+
+
+def _number(settings: BaseSettings, name: str, default: float) -> float:
+    value = settings.get(name, default)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if not (number >= 0 and math.isfinite(number)):
+        raise ConfigError(f"{name}: {value!r} is not a number >= 0")
+    return number
 
 
 def _seconds(settings: BaseSettings, name: str) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -23,6 +23,9 @@ class Article:
     category: str | None = None
     body: str | None = None
     crawled_at: str | None = None
+    #: identity of the text (normalised title + body, see ``parknews.text.fingerprint``),
+    #: for dedup; not exported (``FEED_EXPORT_FIELDS`` lists the exported fields)
+    fingerprint: str | None = field(default=None, repr=False, compare=False)
 
 
 #: Fields whose absence is worth a warning: ``crawled_at`` and ``url`` are always set.

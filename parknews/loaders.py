@@ -1,15 +1,25 @@
-"""ItemLoader and processors: raw page values in, typed ``Article`` out."""
+"""ItemLoader and processors: field candidates in, the finished ``Article`` out.
+
+Input processors make sense of each candidate (a date string, ``2,359``);
+output processors take the first one that made sense and do the last
+clean-up of text fields — pinyin glosses, script conversion, punctuation,
+whitespace — so the item that leaves ``ArticlePage.to_item()`` is final.
+(Mojibake and invisible characters are repaired earlier, in the document,
+because labels are read from the repaired text.)
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
-from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
+from itemloaders.processors import Compose, Identity, Join, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 
-from parknews.extract import DATE, Page
 from parknews.items import Article
+from parknews.text import fingerprint, normalise_whitespace, restore_punctuation, strip_glosses, to_simplified
+from parknews.vocab import DATE
 
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 _ISO_RE = re.compile(
@@ -62,6 +72,16 @@ def _strip(value: str) -> str | None:
     return value or None
 
 
+def clean_text(value: str, loader_context: dict[str, Any]) -> str | None:
+    """The final form of a text field: no glosses, the configured script
+    (``PARKNEWS_SCRIPT``), full-width punctuation between Chinese characters,
+    layout whitespace collapsed (line breaks kept)."""
+    text = strip_glosses(value)
+    if loader_context.get("script", "zh-hans") == "zh-hans":
+        text = to_simplified(text)
+    return normalise_whitespace(restore_punctuation(text)) or None
+
+
 class ArticleLoader(ItemLoader):
     """Fields may be added as several candidates, best first: ``TakeFirst``
     keeps the first one the input processor could make sense of."""
@@ -70,27 +90,20 @@ class ArticleLoader(ItemLoader):
     default_input_processor = MapCompose(str, _strip)
     default_output_processor = TakeFirst()
 
+    title_out = Compose(TakeFirst(), clean_text)
+    source_out = Compose(TakeFirst(), clean_text)
+    category_out = Compose(TakeFirst(), clean_text)
+    body_out = Compose(Join("\n"), clean_text)
     published_in = MapCompose(str, parse_published)
     clicks_in = MapCompose(parse_clicks)
-    body_in = MapCompose(str, _strip)
-    body_out = Join("\n")
     crawled_at_in = Identity()
 
-
-def load_article(page: Page, crawled_at: datetime | None = None) -> Article:
-    """Fill an ``Article`` from an article page; no Scrapy engine needed."""
-    raw = page.raw_article()
-    loader = ArticleLoader()
-    loader.add_value("url", raw.url)
-    loader.add_value("title", raw.title)
-    loader.add_value("published", raw.published)
-    loader.add_value("clicks", raw.clicks)
-    loader.add_value("source", raw.source)
-    loader.add_value("category", raw.category)
-    loader.add_value("body", raw.body)
-    when = (crawled_at or datetime.now(UTC)).astimezone(UTC)
-    loader.add_value("crawled_at", when.replace(microsecond=0).isoformat())
-    item = loader.load_item()
-    if not item.body:
-        item.body = None
-    return item
+    def load_article(self, crawled_at: datetime | None = None) -> Article:
+        """The item, stamped with its crawl time (UTC) and content fingerprint."""
+        when = (crawled_at or datetime.now(UTC)).astimezone(UTC)
+        self.add_value("crawled_at", when.replace(microsecond=0).isoformat())
+        item = self.load_item()
+        # The text is final here: the fingerprint is taken once, from it.
+        simplified = self.context.get("script", "zh-hans") == "zh-hans"
+        item.fingerprint = fingerprint(item.title or "", item.body or "", repaired=simplified)
+        return item

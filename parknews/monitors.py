@@ -15,6 +15,7 @@ from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.contrib.scrapy.monitors import FieldCoverageMonitor, FinishReasonMonitor
 from spidermon.core.actions import Action
 
+from parknews.config import ParknewsConfig
 from parknews.outcome import run_failure
 
 # spidermon 1.27 reports through Spider.log(), deprecated in Scrapy 2.19.
@@ -43,7 +44,7 @@ class CoverageMonitor(FieldCoverageMonitor):
 
     def test_check_if_field_coverage_rules_are_met(self) -> None:
         exported = int(self.data.stats.get("item_scraped_count", 0))
-        minimum = self.crawler.settings.getint("PARKNEWS_COVERAGE_MIN_ARTICLES", 5)
+        minimum = ParknewsConfig.from_crawler(self.crawler).coverage_min_articles
         if exported < minimum:
             self.skipTest(f"{exported} articles, fewer than {minimum}: coverage not judged")
         low = []

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
+from parknews.config import ParknewsConfig
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -73,7 +75,7 @@ class RunSummary:
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
-        self.path = crawler.settings.get("PARKNEWS_SUMMARY")
+        self.path = ParknewsConfig.from_crawler(crawler).summary_path
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod

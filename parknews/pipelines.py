@@ -1,4 +1,8 @@
-"""Item pipelines, in order: repair the text, drop duplicates, flag gaps."""
+"""Item pipelines, in order: drop duplicates, flag gaps.
+
+Items arrive finished (``ArticlePage.to_item()`` repaired their text and
+took their fingerprint): nothing here changes a field.
+"""
 
 from __future__ import annotations
 
@@ -13,34 +17,12 @@ from scrapy.exceptions import DropItem
 from parknews.config import ParknewsConfig
 from parknews.items import CONTENT_FIELDS
 from parknews.state import StateStore
-from parknews.text import fingerprint, repair
+from parknews.text import fingerprint
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
-
-#: Text fields the repair applies to (dates, counts and URLs are not prose).
-TEXT_FIELDS = ("title", "source", "category", "body")
-
-
-class TextRepairPipeline:
-    """Mojibake, pinyin glosses, Traditional script, whitespace: see ``parknews.text``."""
-
-    def __init__(self, script: str) -> None:
-        self.script = script
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> TextRepairPipeline:
-        return cls(ParknewsConfig.from_crawler(crawler).script)
-
-    def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        for name in TEXT_FIELDS:
-            value = adapter.get(name)
-            if value:
-                adapter[name] = repair(value, self.script) or None
-        return item
 
 
 class DedupPipeline:
@@ -61,7 +43,6 @@ class DedupPipeline:
         config = ParknewsConfig.from_crawler(crawler)
         self.path = config.state_path
         self.refresh_clicks = config.refresh_clicks
-        # TextRepairPipeline ran first with the default script: the text is repair()'s output.
         self.repaired = config.script == "zh-hans"
         self.store: StateStore | None = None
         self.waits_for_feeds = bool(crawler.settings.getdict("FEEDS"))
@@ -79,7 +60,9 @@ class DedupPipeline:
         assert self.store is not None
         adapter = ItemAdapter(item)
         url = adapter["url"]
-        fp = fingerprint(adapter.get("title") or "", adapter.get("body") or "", repaired=self.repaired)
+        fp = adapter.get("fingerprint") or fingerprint(
+            adapter.get("title") or "", adapter.get("body") or "", repaired=self.repaired
+        )
         clicks = adapter.get("clicks")
         known = self.store.lookup(url)
         if known is None:

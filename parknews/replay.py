@@ -18,10 +18,8 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
-
-from parknews.faults import FaultSite
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -44,14 +42,23 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # http.server's default of 5 drops connections under load
 
 
+class Routes(Protocol):
+    """Extra routes a replay server can mount (the tests' misbehaving pages)."""
+
+    def handles(self, path: str) -> bool: ...
+
+    def serve(self, handler: BaseHTTPRequestHandler, with_body: bool) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class ReplayServer:
     """A real HTTP server on 127.0.0.1 (ephemeral port) in a background thread."""
 
-    def __init__(self, root: Path = FIXTURES, port: int = 0, faults: bool = False) -> None:
-        """``faults=True`` also mounts the misbehaving routes of ``parknews.faults``
-        under ``/_fault/``, with a robots.txt that disallows one section."""
+    def __init__(self, root: Path = FIXTURES, port: int = 0, routes: Routes | None = None) -> None:
+        """``routes`` answers the paths it ``handles()`` instead of the saved pages."""
         self.root = Path(root)
-        self.faults = FaultSite() if faults else None
+        self.routes = routes
         self.pages: dict[str, dict[str, Any]] = load_manifest(self.root)["pages"]
         self.requests: list[str] = []
         self._lock = threading.Condition()
@@ -94,8 +101,8 @@ class ReplayServer:
         return self
 
     def stop(self) -> None:
-        if self.faults is not None:
-            self.faults.close()
+        if self.routes is not None:
+            self.routes.close()
         self._server.shutdown()
         self._server.server_close()
 
@@ -111,8 +118,8 @@ class ReplayServer:
             self.requests.append(path)
             self._lock.notify_all()
             root, pages = self.root, self.pages
-        if self.faults is not None and self.faults.handles(urlsplit(path).path):
-            self.faults.serve(handler, with_body)
+        if self.routes is not None and self.routes.handles(urlsplit(path).path):
+            self.routes.serve(handler, with_body)
             return
         entry = pages.get(path) or pages.get(urlsplit(path).path)
         if entry is None:

@@ -32,8 +32,9 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.ttl = crawler.settings.getfloat("PARKNEWS_ROBOTS_TTL", 86400)
-        self.state_path = ParknewsConfig.from_crawler(crawler).state_path
+        config = ParknewsConfig.from_crawler(crawler)
+        self.ttl = config.robots_ttl
+        self.state_path = config.state_path
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         netloc = urlparse_cached(request).netloc

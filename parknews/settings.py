@@ -27,7 +27,7 @@ PARKNEWS_SUMMARY = "data/last-run.json"
 #: Field coverage is judged only over runs with at least this many articles.
 PARKNEWS_COVERAGE_MIN_ARTICLES = 5
 
-# --- click counts that only JavaScript shows (see parknews/render.py) --------
+# --- click counts that only JavaScript shows (see parknews/clicks/) --------
 #: ``auto``: read a counter script, else render in Chromium the articles whose
 #: count is still unknown; ``never``: no browser at all; ``always``: render
 #: every article page.
@@ -41,7 +41,7 @@ PARKNEWS_RENDER_TIMEOUT = 5
 PLAYWRIGHT_MAX_CONTEXTS = 1
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20_000
-PLAYWRIGHT_ABORT_REQUEST = "parknews.render.abort_request"
+PLAYWRIGHT_ABORT_REQUEST = "parknews.clicks.render.abort_request"
 
 # --- politeness (live site) -------------------------------------------------
 # Relaxed for the local fixture server only, in parknews.replay.REPLAY_SETTINGS.
@@ -89,7 +89,6 @@ DOWNLOADER_MIDDLEWARES = {
     "parknews.middlewares.CharsetFixMiddleware": 580,
 }
 ITEM_PIPELINES = {
-    "parknews.pipelines.TextRepairPipeline": 100,
     "parknews.pipelines.DedupPipeline": 200,
     "parknews.pipelines.CompletenessPipeline": 300,
 }

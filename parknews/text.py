@@ -20,6 +20,7 @@ import opencc
 
 __all__ = [
     "SCRIPTS",
+    "decode_repair",
     "fingerprint",
     "fix_mojibake",
     "normalise_whitespace",
@@ -111,6 +112,25 @@ def fix_mojibake(text: str) -> str:
     parts = _INDENT.split(text)
     parts[::2] = [ftfy.fix_text(part, _FTFY_CONFIG) for part in parts[::2]]
     return "".join(parts)
+
+
+_DECODE_NOISE = re.compile("[\x00\u200b-\u200d\u2060\ufeff]")
+
+
+def decode_repair(text: str) -> str:
+    """Undo what decoding did to a piece of page text: mojibake, NUL and
+    zero-width characters, soft hyphens; NFC.
+
+    This is what a page's text needs before any label can be read from it,
+    so ``parknews.pages.document`` runs it on every line; the rest of the
+    clean-up (glosses, script, punctuation, whitespace) is the item loader's.
+    Zero-width characters go first, so the patterns that run later see what
+    is really adjacent; the soft hyphen waits until after ftfy, as it is
+    also byte 0xAD of mojibake (园 = E5 9B AD reads as "å›\xad").
+    """
+    if _MOJIBAKE_FREE.fullmatch(text):
+        return text
+    return fix_mojibake(_DECODE_NOISE.sub("", text)).replace("\xad", "")
 
 
 # --------------------------------------------------------------------------

@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from parknews.extract import Page, canonical_url
-from parknews.loaders import load_article, parse_clicks, parse_published
+from parknews.loaders import parse_clicks, parse_published
+from parknews.pages import ArticlePage, Document, ListPage, canonical_url, classify
 from parknews.replay import FIXTURES
-from parknews.text import repair
 from tests.conftest import fixture_response
 
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text("utf-8"))
@@ -19,18 +18,18 @@ ARTICLES = sorted(p for p, e in EXPECTED.items() if e["kind"] == "article")
 NON_ARTICLES = sorted(p for p, e in EXPECTED.items() if e["kind"] != "article")
 
 
-def page_for(path: str, manifest) -> Page:
-    return Page.from_response(fixture_response(path, manifest))
+def doc_for(path: str, manifest) -> Document:
+    return Document.from_response(fixture_response(path, manifest))
+
+
+def article_for(path: str, manifest) -> ArticlePage:
+    return ArticlePage(doc_for(path, manifest))
 
 
 def repaired(path: str, manifest) -> dict:
-    """The article as the spider and the text-repair pipeline leave it."""
-    item = load_article(page_for(path, manifest), crawled_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
-    record = vars(item)
-    for name in ("title", "source", "category", "body"):
-        if record[name]:
-            record[name] = repair(record[name])
-    return record
+    """The article as the spider exports it."""
+    item = article_for(path, manifest).to_item(crawled_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    return vars(item)
 
 
 @pytest.mark.parametrize("path", ARTICLES)
@@ -42,8 +41,7 @@ def test_article_fields(path, manifest):
     if "clicks_via" in want:
         # the HTML shows the label only; a counter script or fetch() writes the number
         assert got["clicks"] is None
-        raw = page_for(path, manifest).raw_article()
-        assert raw.clicks_label_without_number
+        assert article_for(path, manifest).clicks_need_script
     else:
         assert got["clicks"] == want["clicks"]
     assert got["source"] == want["source"]
@@ -70,16 +68,16 @@ def test_article_body(path, manifest):
 
 @pytest.mark.parametrize("path", sorted(EXPECTED))
 def test_classification(path, manifest):
-    assert page_for(path, manifest).classify() == EXPECTED[path]["kind"]
+    assert classify(doc_for(path, manifest)).kind == EXPECTED[path]["kind"]
 
 
 @pytest.mark.parametrize("path", [p for p in NON_ARTICLES if EXPECTED[p]["kind"] == "list"])
 def test_list_links_and_pagination(path, manifest):
     want = EXPECTED[path]
-    page = page_for(path, manifest)
+    page = ListPage(doc_for(path, manifest))
     from urllib.parse import urlsplit
 
-    assert [urlsplit(link.url).path for link in page.list_links] == want["articles"]
+    assert [urlsplit(link.url).path for link in page.article_links] == want["articles"]
     nxt = page.next_page
     if want["next"] is None:
         assert nxt is None
@@ -111,7 +109,8 @@ def test_canonical_link_on_other_host_is_ignored():
         '<html><head><title>T</title><link rel="canonical" href="http://other.example.org/x.html"></head>'
         "<body></body></html>"
     )
-    assert Page.from_html(html, "http://site.test/a/12.html?from=list").canonical == "http://site.test/a/12.html"
+    page = ArticlePage(Document.from_html(html, "http://site.test/a/12.html?from=list"))
+    assert page.canonical == "http://site.test/a/12.html"
 
 
 @pytest.mark.parametrize(
@@ -139,16 +138,16 @@ def test_parse_clicks_never_invents_zero():
 
 
 def test_random_junk_is_not_an_article():
-    page = Page.from_html(
+    doc = Document.from_html(
         "<html><body><div><p>hello</p><a href='javascript:void(0)'>x</a></div></body></html>", "http://site.test/x.html"
     )
-    assert page.classify() == "other"
-    assert page.links == []
+    assert classify(doc).kind == "other"
+    assert doc.links == []
 
 
 @pytest.mark.parametrize("path", [p for p in ARTICLES if "clicks_via" in EXPECTED[p]])
 def test_counter_script_is_found_only_where_there_is_one(path, manifest):
-    counter = page_for(path, manifest).counter_script
+    counter = article_for(path, manifest).counter_script
     if EXPECTED[path]["clicks_via"] == "script":
         assert counter.startswith("http://127.0.0.1:8000/plus/count.php?view=yes&aid=")
     else:
@@ -156,4 +155,4 @@ def test_counter_script_is_found_only_where_there_is_one(path, manifest):
 
 
 def test_pages_with_a_static_count_need_no_counter(manifest):
-    assert page_for("/news/dfzt/1693.html", manifest).counter_script is None
+    assert article_for("/news/dfzt/1693.html", manifest).counter_script is None

@@ -1,8 +1,8 @@
 """A crawl against a misbehaving site: it keeps going, loses nothing, never
 hammers the site and is never led off it.
 
-Each test runs the real ``scrapy crawl`` against ``ReplayServer(faults=True)``
-(see ``parknews.faults``), starting at one scenario's list, which links to
+Each test runs the real ``scrapy crawl`` against ``ReplayServer(routes=FaultSite())``
+(see ``tests/faults.py``), starting at one scenario's list, which links to
 good articles and to pages that misbehave. Every test checks the fault's
 handling in the stats, the log and the server's request log, and that every
 good article is exported exactly once all the same.
@@ -18,19 +18,20 @@ import pytest
 from scrapy.settings import Settings
 
 from parknews import settings as project_settings
-from parknews.faults import (
+from parknews.replay import REPLAY_SETTINGS, ReplayServer, crawl_command
+from parknews.spiders.parknews import ParknewsSpider
+from tests.conftest import ROOT, CrawlResult
+from tests.faults import (
     HOSTILE_LINKS,
     HUGE_SIZE,
     LONG_LINE_SIZE,
     NEVER_REQUESTED,
     ROUTES,
     SCENARIOS,
+    FaultSite,
     list_path,
     routes,
 )
-from parknews.replay import REPLAY_SETTINGS, ReplayServer, crawl_command
-from parknews.spiders.parknews import ParknewsSpider
-from tests.conftest import ROOT, CrawlResult
 
 #: What the fault tests tighten (never relax): a low timeout, so the slow page
 #: costs seconds. Retries stay the project's.
@@ -44,7 +45,7 @@ _RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[(?P<logger>[^\]]+)\] (?
 @pytest.fixture
 def faulty():
     """A fresh server per test: the 503 counters start from zero."""
-    with ReplayServer(faults=True) as server:
+    with ReplayServer(routes=FaultSite()) as server:
         yield server
 
 
@@ -240,8 +241,8 @@ def test_robots_txt_disallowed_section_is_honoured(faulty, crawl):
         assert records(result.log, f"INFO: Not fetched, disallowed by robots.txt: {url}")
     assert "log_count/ERROR" not in stats  # honoured as asked: nothing to alarm anyone
     # robots.txt first, and every request says who is crawling and how to reach them
-    assert faulty.faults.seen[0][0] == "/robots.txt"
-    assert {agent for _, agent in faulty.faults.seen} == {f"parknews/1.0 (park news archiver; +{contact})"}
+    assert faulty.routes.seen[0][0] == "/robots.txt"
+    assert {agent for _, agent in faulty.routes.seen} == {f"parknews/1.0 (park news archiver; +{contact})"}
 
 
 def test_robots_disallowed_start_url_fails_the_run(faulty, crawl):

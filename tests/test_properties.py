@@ -17,8 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parknews.extract import Page
-from parknews.loaders import load_article
+from parknews.pages import ArticlePage, Document, ListPage, classify
 from parknews.text import SCRIPTS, fingerprint, repair, to_simplified
 
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -301,15 +300,15 @@ def html_pages(draw: st.DrawFn) -> str | bytes:
     )
 
 
-def exercise(page: Page) -> None:
-    kind = page.classify()
-    assert kind in ("article", "list", "hub", "other")
-    raw = page.raw_article()
-    assert isinstance(raw.body, list)
-    for link in [*page.list_links, *page.pagination]:
+def exercise(doc: Document) -> None:
+    page = classify(doc)
+    assert page.kind in ("article", "list", "hub", "other")
+    article, listing = ArticlePage(doc), ListPage(doc)
+    assert isinstance(article.body_lines, list)
+    for link in [*listing.article_links, *listing.pagination]:
         assert link.url.startswith(("http://", "https://")) and "#" not in link.url
-        assert page.same_host(link.url)
-    item = load_article(page)
+        assert doc.same_host(link.url)
+    item = article.to_item()
     assert item.url.startswith("http")
     assert item.published is None or re.fullmatch(r"\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d\+08:00)?", item.published)
     assert item.clicks is None or item.clicks >= 0
@@ -318,13 +317,13 @@ def exercise(page: Page) -> None:
 @PROPERTY
 @given(html_pages())
 def test_extractor_never_raises_on_broken_html(html):
-    exercise(Page.from_html(html, BASE))
+    exercise(Document.from_html(html, BASE))
 
 
 @PROPERTY
 @given(st.one_of(st.binary(max_size=2000), st.text(any_char, max_size=2000)))
 def test_extractor_never_raises_on_noise(data):
-    exercise(Page.from_html(data, BASE))
+    exercise(Document.from_html(data, BASE))
 
 
 @pytest.mark.parametrize(("tag", "depth"), [("div", 10_000), ("table", 3_000), ("p", 10_000)])
@@ -334,4 +333,4 @@ def test_extractor_survives_deep_nesting(tag, depth):
     html = (
         f"<html><body>{f'<{tag}>' * depth}<h1>标题文字很长</h1><p>发布时间：2020-09-25</p><p>{prose}</p></body></html>"
     )
-    exercise(Page.from_html(html, BASE))
+    exercise(Document.from_html(html, BASE))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from parknews.render import chromium_path, parse_counter
+from parknews.clicks.counter import parse_counter
+from parknews.clicks.render import chromium_path
 
 
 @pytest.mark.parametrize(

@@ -53,8 +53,7 @@ class Command(ScrapyCrawlCommand):
         try:
             StateStore(config.state_path).close()  # corrupt or unwritable: say so now
             feeds = list(self.settings.getdict("FEEDS"))
-            default = str(self.settings.get("PARKNEWS_OUTPUT") or "")
-            check_output_dirs(feeds or [default] * bool(default), create=not feeds)
+            check_output_dirs(feeds or [config.output] * bool(config.output), create=not feeds)
         except (StateError, OutputError) as exc:
             _fail(str(exc))
 

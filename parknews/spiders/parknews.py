@@ -1,4 +1,4 @@
-"""The ``parknews`` spider: navigation only; pages are read by ``parknews.extract``."""
+"""The ``parknews`` spider: navigation only; pages are read by ``parknews.pages``."""
 
 from __future__ import annotations
 
@@ -9,17 +9,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from parknews import render
 from parknews import settings as default_settings
-from parknews.clicks import ClickCounts
+from parknews.clicks import render
+from parknews.clicks.complete import ClickCounts
 from parknews.config import ParknewsConfig, parse_start_urls
-from parknews.extract import Link, Page, canonical_url
-from parknews.loaders import load_article
+from parknews.mirrors import MirrorHoldback
+from parknews.pages import Document, HubPage, Link, ListPage, canonical_url, classify
+from parknews.pages.urls import host_of
 from parknews.state import StateStore
 
 if TYPE_CHECKING:
@@ -78,30 +77,29 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         """Export to ``PARKNEWS_OUTPUT`` unless the user chose feeds (``-o``/``-O``/FEEDS):
         a project-level FEEDS would be merged with, not replaced by, ``-O``."""
         super().update_settings(settings)
-        if not settings.getdict("FEEDS") and settings.get("PARKNEWS_OUTPUT"):
-            settings.set("FEEDS", {settings["PARKNEWS_OUTPUT"]: {"format": "jsonlines"}}, priority="spider")
+        config = ParknewsConfig.from_settings(settings)
+        if not settings.getdict("FEEDS") and config.output:
+            settings.set("FEEDS", {config.output: {"format": "jsonlines"}}, priority="spider")
         # Here, once -s values are in: USER_AGENT is a plain setting and cannot refer to another one.
-        contact = str(settings.get("PARKNEWS_CONTACT") or "").strip()
-        if contact and settings.get("USER_AGENT") == default_settings.USER_AGENT:
-            settings.set("USER_AGENT", user_agent(default_settings.USER_AGENT, contact), priority="spider")
-        render.configure(settings)
+        if config.contact and settings.get("USER_AGENT") == default_settings.USER_AGENT:
+            settings.set("USER_AGENT", user_agent(default_settings.USER_AGENT, config.contact), priority="spider")
+        render.configure(settings, config)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ParknewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = ParknewsConfig.from_crawler(crawler)
         spider.start_urls = list(spider._start_urls_arg or spider.config.start_urls)
-        spider.hosts = frozenset(urlsplit(u).netloc.lower() for u in spider.start_urls)
+        spider.hosts = frozenset(host_of(u) for u in spider.start_urls)
         # Belt and braces: Scrapy's offsite middleware enforces the same hosts.
         spider.allowed_domains = sorted({urlsplit(u).hostname or "" for u in spider.start_urls})
-        spider._mirrors = []
+        spider.mirrors = MirrorHoldback(crawler)
         spider._counters_asked = set()
-        crawler.signals.connect(spider._release_mirrors, signal=signals.spider_idle)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.start_urls:
-            yield Request(url, callback=self.parse, errback=self.fetch_failed)
+            yield Request(url, callback=self.parse, errback=self.fetch_failed, meta={"parknews_start": True})
 
     def parse(self, response: Response) -> Iterator[Any]:
         self.crawler.stats.inc_value("parknews/pages")
@@ -111,23 +109,24 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
             return
         if response.meta.get("article_link"):
             self.crawler.stats.inc_value("parknews/article_pages_fetched")
-        page = Page.from_response(response)
-        kind = page.classify()
-        self.crawler.stats.inc_value(f"parknews/pages/{kind}")
-        if kind == "article":
-            yield from self.complete_article(page, load_article(page))
-        elif kind == "list":
+        page = classify(Document.from_response(response), self.config.script)
+        self.crawler.stats.inc_value(f"parknews/pages/{page.kind}")
+        if page.kind == "article":
+            yield from self.complete_article(page, page.to_item())
+        elif page.kind == "list":
             yield from self._follow_list(page)
-        elif kind == "hub":
+        elif page.kind == "hub":
             yield from self._follow_hub(page, response.meta.get("news_centre", False))
+        elif response.meta.get("parknews_start"):
+            logger.warning("Start URL %s is neither an article, a list nor a hub: nothing to export", response.url)
         else:
             logger.debug("Neither article nor list, nothing to do: %s", response.url)
 
-    def _follow_list(self, page: Page) -> Iterator[Request]:
+    def _follow_list(self, page: ListPage) -> Iterator[Request]:
         """Open the articles not exported before, then the next page — unless
         every article on this page is known: lists are newest first, so the
         rest of the category is known too (``full``/``refresh_clicks`` walk on)."""
-        links = page.list_links
+        links = page.article_links
         walk_all = self.config.full or self.config.refresh_clicks
         known = self.state.known_urls([link.url for link in links]) if links and not walk_all else set()
         if known:
@@ -151,10 +150,10 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         if "state" in self.__dict__:
             self.state.close()
 
-    def _follow_hub(self, page: Page, reached_as_news_centre: bool) -> Iterator[Request]:
+    def _follow_hub(self, page: HubPage, reached_as_news_centre: bool) -> Iterator[Request]:
         """Home page: go to the news centre (and categories its menu shows);
         news centre: go to its categories, or walk it as a list if it has none."""
-        centres = [link for link in page.news_centre_links() if canonical_url(link.url) != page.canonical]
+        centres = page.news_centre_links()
         under = [link.url for link in centres]
         if reached_as_news_centre or page.is_news_centre:
             under.append(page.canonical)
@@ -162,30 +161,13 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         yield from self._follow(centres, news_centre=True)
         yield from self._follow(sections)
         if not centres and not sections:
-            yield from self._follow_list(page)
+            yield from self._follow_list(page.listing)
 
     def _follow(self, links: list[Link], **meta: Any) -> Iterator[Request]:
         for link in links:
             url = canonical_url(link.url)
-            if urlsplit(url).netloc.lower() in self.hosts:
+            if host_of(url) in self.hosts:
                 yield Request(url, callback=self.parse, errback=self.fetch_failed, meta=meta)
-
-    def _release_mirrors(self) -> None:
-        """Mirror copies (pages with pinyin glosses) go through the pipelines
-        last, once the crawl is otherwise done, so that when the original is on
-        the site too, the original is what gets exported and the copy is the
-        duplicate, whatever order the pages arrived in."""
-        if not self._mirrors:
-            return
-        # A data: URL is answered in-process: no request reaches any server.
-        self.crawler.engine.crawl(
-            Request("data:,", callback=self._mirror_items, dont_filter=True, meta={"allow_offsite": True})
-        )
-        raise DontCloseSpider
-
-    def _mirror_items(self, response: Response) -> Iterator[Any]:
-        items, self._mirrors = self._mirrors, []
-        yield from items
 
     def fetch_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)

@@ -1,48 +1,32 @@
-"""Click counts that only JavaScript shows: the counter script, then a browser.
+"""The browser for click counts that only JavaScript shows.
 
 The browser is scrapy-playwright driving Chromium. It is configured here,
-from the ``PARKNEWS_*`` settings, only when rendering is on: with
+from the project's config, only when rendering is on: with
 ``PARKNEWS_RENDER = "never"`` nothing about a browser is imported or needed.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from parknews.extract import CLICK_LABEL
+from parknews.vocab import CLICK_LABEL
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
-RENDER_MODES = ("auto", "never", "always")
+    from parknews.config import ParknewsConfig
+
 #: Debian/Ubuntu, Fedora/Arch and Chrome package names, tried in this order.
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome")
-_HANDLER = "parknews.browser.LazyPlaywrightHandler"
+_HANDLER = "parknews.clicks.browser.LazyPlaywrightHandler"
 _BLOCKED_TYPES = frozenset({"image", "font", "media"})
-
-# document.write('2359'), el.innerHTML = "2,359", or the bare number.
-_COUNTER_RES = (
-    re.compile(r"document\.write(?:ln)?\(\s*['\"]?\s*(\d[\d,]*)"),
-    re.compile(r"(?:innerHTML|innerText|textContent)\s*=\s*['\"]?\s*(\d[\d,]*)"),
-    re.compile(r"^\s*['\"]?(\d[\d,]*)['\"]?\s*;?\s*$"),
-)
 
 #: True once a click label in the rendered page is followed by its number.
 _LABELLED_NUMBER = json.dumps(CLICK_LABEL + r"\s*[:：]?\s*[(（\[]?\s*\d")
 WAIT_FOR_CLICKS_JS = f"() => new RegExp({_LABELLED_NUMBER}).test(document.body ? document.body.innerText : '')"
-
-
-def parse_counter(text: str) -> int | None:
-    """The number a counter endpoint answers with, or None."""
-    for pattern in _COUNTER_RES:
-        m = pattern.search(text)
-        if m:
-            return int(m.group(1).replace(",", ""))
-    return None
 
 
 def chromium_path(configured: str = "") -> str | None:
@@ -57,18 +41,17 @@ def chromium_path(configured: str = "") -> str | None:
     return None
 
 
-def configure(settings: BaseSettings) -> None:
+def configure(settings: BaseSettings, config: ParknewsConfig) -> None:
     """Route requests through scrapy-playwright (only those with
     ``meta["playwright"]`` open a browser) and launch Chromium the way these
     machines need: headless, system binary, no GPU, no QUIC."""
-    mode = str(settings.get("PARKNEWS_RENDER", "auto")).strip().lower()
-    if mode == "never":
+    if config.render == "never":
         return
     handlers = {"http": _HANDLER, "https": _HANDLER}
     settings.set("DOWNLOAD_HANDLERS", {**settings.getdict("DOWNLOAD_HANDLERS"), **handlers}, priority="spider")
     launch: dict[str, Any] = dict(settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"))
     if "executable_path" not in launch:
-        path = chromium_path(str(settings.get("PARKNEWS_CHROMIUM") or ""))
+        path = chromium_path(config.chromium)
         if path:
             launch["executable_path"] = path
     launch.setdefault("headless", True)

@@ -3,13 +3,14 @@
 A browser-like reading of the HTML: block elements end lines, a table row is
 one line, and navigation, share bars, hot lists and contact boxes are marked
 as chrome — by tag, by whole class/id tokens or by their heading, and never
-when the block is full of sentences. ``parknews.extract`` reads fields from
-these lines; nothing here knows about articles.
+when the block is full of sentences. ``parknews.pages.document`` builds its
+lines with this; nothing here knows about articles.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from lxml import etree
@@ -268,13 +269,15 @@ def _is_boilerplate(el: etree._Element) -> bool:
 
 
 def walk_lines(
-    root: etree._Element | None,
+    root: etree._Element | None, clean: Callable[[str], str] = str
 ) -> tuple[list[Line], dict[etree._Element, tuple[int, int]], set[etree._Element]]:
     """Lay the page out as lines, the way a browser would break them.
 
     Block elements and ``<br>`` end a line; table cells are joined by " | "
     so a table row reads as one line. Iterative, so deeply nested broken
-    markup cannot hit the recursion limit.
+    markup cannot hit the recursion limit. ``clean`` repairs each line's
+    text before its whitespace is collapsed (a no-break space may be the
+    last byte of a mojibake character).
     """
     lines: list[Line] = []
     spans: dict[etree._Element, tuple[int, int]] = {}
@@ -289,7 +292,11 @@ def walk_lines(
 
     def flush() -> None:
         nonlocal link_chars
-        text = " ".join("".join(buf).split())
+        raw = "".join(buf)
+        fixed = clean(raw)
+        if fixed is not raw and link_chars:
+            link_chars = link_chars * len(fixed) // max(len(raw), 1)
+        text = " ".join(fixed.split())
         if text:
             lines.append(Line(text, blocks[-1], boiler_depth > 0, min(link_chars, len(text))))
         buf.clear()

@@ -1,6 +1,6 @@
 """A misbehaving site for the replay server: the faults a live crawl meets.
 
-``ReplayServer(faults=True)`` mounts these routes under ``/_fault/`` and
+``ReplayServer(routes=FaultSite())`` mounts these routes under ``/_fault/`` and
 answers ``/robots.txt`` with :data:`ROBOTS_TXT`. Each scenario is a category
 list at ``/_fault/<scenario>/`` that links to good articles and to pages that
 misbehave in one way, so a test can check that the fault is handled *and*

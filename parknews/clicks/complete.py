@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.http import Request, Response, TextResponse
 
-from parknews.extract import Page
+from parknews.clicks.counter import parse_counter
+from parknews.clicks.render import WAIT_FOR_CLICKS_JS
 from parknews.items import CONTENT_FIELDS, Article
-from parknews.loaders import load_article
-from parknews.render import WAIT_FOR_CLICKS_JS, parse_counter
+from parknews.pages import ArticlePage, Document
 from parknews.text import fingerprint
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 class ClickCounts:
     """Mixed into the spider: turns an article page into an exported item."""
 
-    def complete_article(self, page: Page, item: Article) -> Iterator[Any]:
+    def complete_article(self, page: ArticlePage, item: Article) -> Iterator[Any]:
         render = self.config.render
         wants_clicks = item.clicks is None and page.has_click_label
         if not (wants_clicks or render == "always") or self._known_unchanged(item):
@@ -60,7 +60,7 @@ class ClickCounts:
         if self.config.refresh_clicks:
             return False
         known = self.state.lookup(item.url)
-        return known is not None and known.fingerprint == fingerprint(item.title or "", item.body or "")
+        return known is not None and known.fingerprint == item.fingerprint
 
     def _counter_read(self, response: Response) -> Iterator[Any]:
         item: Article = response.meta["parknews_item"]
@@ -98,10 +98,12 @@ class ClickCounts:
     def _rendered(self, response: Response) -> Iterator[Any]:
         item: Article = response.meta["parknews_item"]
         self.crawler.stats.inc_value("parknews/rendered")
-        seen = load_article(Page.from_response(response))
-        for name in CONTENT_FIELDS:
-            if getattr(item, name) is None and getattr(seen, name) is not None:
-                setattr(item, name, getattr(seen, name))
+        seen = ArticlePage(Document.from_response(response), self.config.script).to_item()
+        filled = [name for name in CONTENT_FIELDS if getattr(item, name) is None and getattr(seen, name) is not None]
+        for name in filled:
+            setattr(item, name, getattr(seen, name))
+        if "title" in filled or "body" in filled:  # the text changed: so did its identity
+            item.fingerprint = fingerprint(item.title or "", item.body or "", repaired=self.config.script == "zh-hans")
         yield from self._export(item, response.meta["parknews_mirror"])
 
     def _render_failed(self, failure: Failure) -> Iterator[Any]:
@@ -117,7 +119,6 @@ class ClickCounts:
     def _export(self, item: Article, mirror: bool) -> Iterator[Article]:
         if mirror:
             # A mirror copy: exported only if the original never shows up.
-            self.crawler.stats.inc_value("parknews/mirror_deferred")
-            self._mirrors.append(item)
+            self.mirrors.hold(item)
         else:
             yield item

@@ -1,7 +1,7 @@
 """scrapy-playwright's download handler, started on first use.
 
 Imported only when ``PARKNEWS_RENDER`` is not ``never`` (the handler is named
-in ``DOWNLOAD_HANDLERS`` by ``parknews.render.configure``).
+in ``DOWNLOAD_HANDLERS`` by ``parknews.clicks.render.configure``).
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Click counts the HTML does not carry: counter scripts, then a browser."""

@@ -1,0 +1,58 @@
+"""What a page is: an article, a list, a hub (home page, news centre) or other.
+
+``classify`` returns the page object for the kind it found, so the spider
+only dispatches on ``page.kind``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+from urllib.parse import urlsplit
+
+from parknews.pages.article import ArticlePage
+from parknews.pages.document import Document
+from parknews.pages.listing import HubPage, ListPage
+from parknews.pages.urls import HOME_PATHS
+from parknews.vocab import NEWS_HUB_LABELS
+
+PageKind = Literal["article", "list", "hub", "other"]
+
+
+class OtherPage:
+    """About, contact, search pages…: nothing to export, nothing to follow."""
+
+    kind: ClassVar[str] = "other"
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+
+    @property
+    def url(self) -> str:
+        return self.document.url
+
+
+Page = ArticlePage | ListPage | HubPage | OtherPage
+
+
+def classify(doc: Document, script: str = "zh-hans") -> Page:
+    """Article, list, hub (home or news centre: discover lists), or other.
+
+    A list is told from a hub with latest-article blocks by its pagination
+    or by sitting inside a section (its breadcrumb names a category), so a
+    list given as a start URL never walks the site navigation.
+    """
+    article = ArticlePage(doc, script)
+    listing = ListPage(doc)
+    links = listing.article_links
+    if article.is_article and not (len(links) >= 3 and article.body_container is listing.container):
+        return article
+    crumbs = doc.breadcrumb
+    in_section = bool(crumbs) and crumbs[-1] not in NEWS_HUB_LABELS
+    if links and (listing.pagination or in_section):
+        return listing
+    hub = HubPage(doc, listing)
+    if hub.is_news_centre or urlsplit(doc.url).path in HOME_PATHS:
+        return hub
+    if len(links) >= 3:
+        return listing
+    return OtherPage(doc)

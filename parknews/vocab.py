@@ -1,0 +1,80 @@
+"""The words pages are read by: labels, markers and word lists, in one place.
+
+Labels are listed in Simplified and Traditional form (mirror sites and
+Taiwanese / Hong Kong pages print the Traditional one), longest first so an
+alternation takes 发布时间 before 时间. Every pattern here runs on a
+document's matching keys: text already free of mojibake and pinyin glosses,
+whitespace collapsed.
+"""
+
+from __future__ import annotations
+
+import re
+
+DATE_LABEL = (
+    r"(?:发布时间|發布時間|发布日期|發布日期|发表时间|發表時間|发表日期|發表日期|"
+    r"发稿时间|發稿時間|更新时间|更新時間|时间|時間|日期)"
+)
+CLICK_LABEL = (
+    r"(?:点击数|點擊數|点击量|點擊量|点击次数|點擊次數|点击|點擊|浏览次数|瀏覽次數|"
+    r"浏览数|瀏覽數|浏览量|瀏覽量|浏览|瀏覽|阅读数|閱讀數|阅读量|閱讀量|阅读|閱讀|"
+    r"人气|人氣|访问量|訪問量)"
+)
+SOURCE_LABEL = r"(?:信息来源|資訊來源|文章来源|文章來源|来源|來源|稿源|出处|出處)"
+DATE = (
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]*(\d{1,2})\s*[:：时時]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?"
+)
+
+DATE_RE = re.compile(DATE)
+LABELLED_DATE_RE = re.compile(DATE_LABEL + r"\s*[:：]?\s*" + DATE)
+CLICKS_RE = re.compile(CLICK_LABEL + r"\s*[:：]?\s*[(（\[]?\s*(\d[\d,，]*)")
+#: "1024次阅读": the number first, and never the end of a time ("09:00 阅读").
+CLICKS_AFTER_RE = re.compile(
+    r"(?<![\d:：])(\d[\d,，]*)\s*(?:次阅读|次閱讀|次浏览|次瀏覽|人阅读|人閱讀|次点击|次點擊|人浏览|人瀏覽)"
+)
+#: A label whose number a script fills in: "点击数:" or "阅读" at the end of the
+#: info row or before the next label ("阅读 来源：…").
+CLICK_LABEL_RE = re.compile(CLICK_LABEL + r"(?:\s*[:：]|(?=\s*$|\s+\S{1,6}[:：]|\s*[|｜]))")
+#: A counter script's URL.
+COUNTER_SRC_RE = re.compile(r"count|click|hits?\b|views?\b|pv\.", re.I)
+SOURCE_RE = re.compile(SOURCE_LABEL + r"\s*[:：]\s*(.+?)(?=\s+\S{1,6}[:：]|\s*[|｜]|$)")
+BREADCRUMB_MARK_RE = re.compile(
+    r"(?:当前位置|當前位置|您的位置|你的位置|所在位置|现在的位置|現在的位置|当前页面|位置)\s*[:：]?\s*"
+)
+CRUMB_SPLIT_RE = re.compile(r"\s*(?:>|&gt;|›|»|→|/|\\|＞|》)\s*")
+#: Breadcrumb parts that name no section.
+HOME_WORDS = frozenset(
+    {
+        "首页",
+        "首頁",
+        "主页",
+        "主頁",
+        "网站首页",
+        "網站首頁",
+        "home",
+        "Home",
+        "正文",
+        "详情",
+        "詳情",
+        "内容",
+        "內容",
+        "正文内容",
+    }
+)
+#: What a site calls its news centre, the page above the category lists.
+NEWS_HUB_LABELS = frozenset(
+    {"新闻中心", "新聞中心", "文章中心", "新闻资讯", "新聞資訊", "资讯中心", "資訊中心", "新闻动态", "新聞動態"}
+)
+NEXT_LABELS = frozenset({"下一页", "下一頁", "下页", "下頁", "后页", "後頁", "next", "Next", "›", "»", ">"})
+LAST_LABELS = frozenset({"末页", "末頁", "尾页", "尾頁", "最后一页", "最後一頁", "last", "Last"})
+
+#: Lines that are never article text, wherever they sit.
+JUNK_LINE_RE = re.compile(
+    r"^(?:上一篇|下一篇|上一条|下一条|上一頁|上一页|下一页|下一頁|分享到|分享|打印|关闭|關閉|返回顶部|返回頂部|"
+    r"字号|字體|字体|责任编辑|責任編輯|编辑|編輯|关键词|關鍵詞|标签|標籤|tags?|扫一扫|掃一掃)\s*[:：]?",
+    re.IGNORECASE,
+)
+SOURCE_LINE_RE = re.compile(r"^[【\[(（]?\s*" + SOURCE_LABEL + r"\s*[:：]")
+#: Punctuation that marks prose: a line with it is a sentence, not a menu.
+PROSE_PUNCT = frozenset("，。；！？、,;")
