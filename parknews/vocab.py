@@ -13,14 +13,18 @@ import re
 
 DATE_LABEL = (
     r"(?:发布时间|發布時間|发布日期|發布日期|发表时间|發表時間|发表日期|發表日期|"
-    r"发稿时间|發稿時間|更新时间|更新時間|时间|時間|日期)"
+    r"发稿时间|發稿時間|更新时间|更新時間|录入时间|錄入時間|添加时间|添加時間|时间|時間|日期|"
+    r"发布于|發布於|发表于|發表於|发布|發布|posted|published)"
 )
 CLICK_LABEL = (
     r"(?:点击数|點擊數|点击量|點擊量|点击次数|點擊次數|点击|點擊|浏览次数|瀏覽次數|"
     r"浏览数|瀏覽數|浏览量|瀏覽量|浏览|瀏覽|阅读数|閱讀數|阅读量|閱讀量|阅读|閱讀|"
     r"人气|人氣|访问量|訪問量)"
 )
-SOURCE_LABEL = r"(?:信息来源|資訊來源|文章来源|文章來源|来源|來源|稿源|出处|出處)"
+SOURCE_LABEL = (
+    r"(?:信息来源|資訊來源|文章来源|文章來源|新闻来源|新聞來源|稿件来源|稿件來源|本文来源|本文來源|"
+    r"消息来源|消息來源|来源|來源|稿源|出处|出處)"
+)
 DATE = (
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
     r"(?:[\sT]*(\d{1,2})\s*[:：时時]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?"
@@ -28,17 +32,29 @@ DATE = (
 
 DATE_RE = re.compile(DATE)
 LABELLED_DATE_RE = re.compile(DATE_LABEL + r"\s*[:：]?\s*" + DATE)
-CLICKS_RE = re.compile(CLICK_LABEL + r"\s*[:：]?\s*[(（\[]?\s*(\d[\d,，]*)")
-#: "1024次阅读": the number first, and never the end of a time ("09:00 阅读").
+#: An exact count: "1.3w" and "2万" are not one.
+_COUNT = r"(\d[\d,，]*)(?![\d.]|\s*[wW万萬kK])"
+CLICKS_RE = re.compile(CLICK_LABEL + r"\s*(?:[:：]|-)?\s*[(（\[]?\s*" + _COUNT)
+#: "1024次阅读", "(16,543 views)": the number first, and never the end of a time ("09:00 阅读").
 CLICKS_AFTER_RE = re.compile(
-    r"(?<![\d:：])(\d[\d,，]*)\s*(?:次阅读|次閱讀|次浏览|次瀏覽|人阅读|人閱讀|次点击|次點擊|人浏览|人瀏覽)"
+    r"(?<![\d:：.])(\d[\d,，]*)\s*(?:次阅读|次閱讀|次浏览|次瀏覽|人阅读|人閱讀|次点击|次點擊|人浏览|人瀏覽|"
+    r"views?\b|reads?\b|hits\b)",
+    re.IGNORECASE,
 )
 #: A label whose number a script fills in: "点击数:" or "阅读" at the end of the
 #: info row or before the next label ("阅读 来源：…").
 CLICK_LABEL_RE = re.compile(CLICK_LABEL + r"(?:\s*[:：]|(?=\s*$|\s+\S{1,6}[:：]|\s*[|｜]))")
 #: A counter script's URL.
 COUNTER_SRC_RE = re.compile(r"count|click|hits?\b|views?\b|pv\.", re.I)
-SOURCE_RE = re.compile(SOURCE_LABEL + r"\s*[:：]\s*(.+?)(?=\s+\S{1,6}[:：]|\s*[|｜]|$)")
+#: The 来源 label and what follows it: "来源：人民网", "来源于国家统计局", "来源CSDN", "来自: 互联网".
+SOURCE_RE = re.compile(
+    r"(?:" + SOURCE_LABEL + r"\s*(?:于|於)?\s*[:：|｜]?|(?:来自|來自|转载自|轉載自|转自|轉自)\s*[:：])\s*(\S.*)"
+)
+#: Where a source's name ends: the next label, a date, a separator.
+SOURCE_END_RE = re.compile(
+    r"\s|[|｜/,，;；。]|作者|编辑|編輯|责任编辑|記者|记者|时间|時間|日期|发布|發布|点击|點擊|阅读|閱讀|浏览|瀏覽|"
+    r"字号|字號|分享|评论|評論|参与|參與|(?:19|20)\d\d[-/.年]|\d{1,2}:\d\d"
+)
 BREADCRUMB_MARK_RE = re.compile(
     r"(?:当前位置|當前位置|您的位置|你的位置|所在位置|现在的位置|現在的位置|当前页面|位置)\s*[:：]?\s*"
 )
@@ -71,8 +87,14 @@ LAST_LABELS = frozenset({"末页", "末頁", "尾页", "尾頁", "最后一页",
 
 #: Lines that are never article text, wherever they sit.
 JUNK_LINE_RE = re.compile(
-    r"^(?:上一篇|下一篇|上一条|下一条|上一頁|上一页|下一页|下一頁|分享到|分享|打印|关闭|關閉|返回顶部|返回頂部|"
+    r"^[【\[(（]?\s*(?:上一篇|下一篇|上一条|下一条|上一頁|上一页|下一页|下一頁|分享到|分享|打印|关闭|關閉|返回顶部|返回頂部|"
     r"字号|字體|字体|责任编辑|責任編輯|编辑|編輯|关键词|關鍵詞|标签|標籤|tags?|扫一扫|掃一掃)\s*[:：]?",
+    re.IGNORECASE,
+)
+#: Lines that are page furniture by what they say: rights, disclaimers, registrations.
+BOILER_LINE_RE = re.compile(
+    r"版权所有|版權所有|copyright|all rights reserved|©|ICP备|ICP證|ICP证|公网安备|公網安備|免责声明|免責聲明|"
+    r"未经(?:许可|授权|允许)[,，]?(?:不得|禁止)(?:转载|使用)|未經(?:許可|授權)[,，]?不得轉載",
     re.IGNORECASE,
 )
 SOURCE_LINE_RE = re.compile(r"^[【\[(（]?\s*" + SOURCE_LABEL + r"\s*[:：]")

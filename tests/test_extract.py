@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from parknews.loaders import parse_clicks, parse_published
+from parknews.dates import parse_published
+from parknews.loaders import parse_clicks
 from parknews.pages import ArticlePage, Document, ListPage, canonical_url, classify
 from parknews.replay import FIXTURES
 from tests.conftest import fixture_response

@@ -1,42 +1,39 @@
 """The article page object: what an article page says, as a finished ``Article``.
 
-Fields are found by their visible labels, by structure (the heading that
-matches ``<title>``, the breadcrumb) and by metadata; the body is the block
-that carries the most prose, scored per line the way readability scores
-paragraphs. Class and id names are only one weak signal for chrome, and
-never outvote a block full of sentences. ``to_item()`` fills the item
+The text is the run of lines that carries the most prose
+(``parknews.pages.body``); the heading is the line that shows the most
+signs of being one, right above it (``parknews.pages.title``); date, click
+count and source are read from the info row between the two or from the
+lines right after the text (``parknews.pages.info``); the category is the
+breadcrumb's last section. Class and id names are only one weak signal for
+chrome, and never outvote a block full of sentences. ``to_item()`` fills the item
 through the project's ``ArticleLoader``, whose output processors do the
 final clean-up (glosses, script, punctuation, whitespace).
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from functools import cached_property
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from lxml import etree
-
 from parknews.items import Article
 from parknews.loaders import ArticleLoader
+from parknews.pages import info
+from parknews.pages.body import Run, best_run, line_score
 from parknews.pages.document import Document, label_key
-from parknews.pages.layout import HEADING_TAGS, PARA_TAGS
+from parknews.pages.title import find_title, title_text
 from parknews.pages.urls import canonical_url
 from parknews.text import strip_glosses
 from parknews.vocab import (
     BREADCRUMB_MARK_RE,
     CLICK_LABEL_RE,
-    CLICKS_AFTER_RE,
     CLICKS_RE,
     COUNTER_SRC_RE,
-    DATE_RE,
     JUNK_LINE_RE,
     LABELLED_DATE_RE,
-    PROSE_PUNCT,
     SOURCE_LINE_RE,
-    SOURCE_RE,
 )
 
 
@@ -55,169 +52,123 @@ class ArticlePage:
 
     # ------------------------------------------------------------ structure
     @cached_property
+    def _scores(self) -> list[float]:
+        return [line_score(line) for line in self.document.lines]
+
+    @cached_property
+    def run(self) -> Run | None:
+        """The run of lines that holds the text (title and info row may sit at its start)."""
+        return best_run(self._scores, after=find_title(self.document))
+
+    @cached_property
     def title_index(self) -> int | None:
-        """Index of the line that is the article heading: the heading that best
-        matches ``<title>`` / ``og:title`` (sites append ``_category_site``)."""
-        doc = self.document
-        head = label_key(doc.head_title)
-        og = label_key(doc.meta("og:title", "twitter:title") or "")
-        segments = {label_key(s) for s in re.split(r"\s*[_|｜–—-]\s*", strip_glosses(doc.head_title))}
-        # A <title> of one part may be just the site's name, which the logo
-        # repeats: then only a real heading can be the title.
-        single = len(segments) < 2
-        best, best_score = None, 0.0
-        for i, (line, key) in enumerate(zip(doc.lines, doc.keys, strict=True)):
-            # Keys are whitespace-collapsed: dropping their single spaces is
-            # "".join(key.split()), and their count gives its length for free.
-            size = len(key) - key.count(" ")
-            if size < 4 or size > 120:
-                continue
-            heading = line.owner.tag in HEADING_TAGS
-            if not heading and (single or line.link_chars >= len(line.text)):
-                continue  # the logo / a menu link, not the article's heading
-            k = key.replace(" ", "")
-            if og and k == og:
-                score = 1000 + len(k)
-            elif k in segments or (head and head.startswith(k)):
-                score = len(k) + (50 if heading else 0) - (30 if line.boiler else 0)
-            elif heading and head and k in head:
-                score = len(k) / 2
-            else:
-                continue
-            if score > best_score:
-                best, best_score = i, score
-        if best is None:
-            for i, line in enumerate(doc.lines):
-                if line.owner.tag == "h1":
-                    return i
-        return best
+        """Index of the heading line, judged knowing where the text starts."""
+        return find_title(self.document, self.run.start if self.run else None)
 
     @cached_property
     def title(self) -> str | None:
-        doc = self.document
         if self.title_index is not None:
-            return doc.lines[self.title_index].text
-        og = doc.meta("og:title")
-        if og:
-            return og
-        # "Title_Category_Site": the first part. A lone part is as likely the
-        # site's name as the article's: better null (and flagged) than wrong.
-        parts = re.split(r"\s*[_|｜]\s*", doc.head_title)
-        return parts[0] if len(parts) >= 2 and parts[0] else None
+            return title_text(self.document, self.title_index)
+        return None
 
     # ---------------------------------------------------------------- body
     @cached_property
-    def body_container(self) -> etree._Element | None:
-        scores: dict[etree._Element, float] = {}
-        for line in self.document.lines:
-            if line.boiler:
+    def body_indexes(self) -> list[int]:
+        """Indexes of the body's lines: the run after the heading, without
+        chrome, links, the info row, repeated headings and widget lines."""
+        run = self.run
+        if run is None:
+            return []
+        doc = self.document
+        start, end = run.start, run.end
+        ti = self.title_index
+        if ti is not None and start <= ti < end:
+            start = ti + 1
+        title = label_key(self.title or "")
+        kept = []
+        for i in range(start, end):
+            line = doc.lines[i]
+            if line.boiler or line.link_chars >= 0.6 * len(line.text):
                 continue
-            own = len(line.text) - line.link_chars
-            if own < 2:
+            if _is_meta_line(doc.keys[i], title):
                 continue
-            score = 1 + min(own / 40, 3) + sum(map(line.text.count, PROSE_PUNCT))
-            owner = line.owner
-            if owner.tag not in PARA_TAGS:
-                # text straight in a div/td (br-separated lines) scores for it
-                # and, like a paragraph, for its container
-                scores[owner] = scores.get(owner, 0) + score
-            parent = owner.getparent()
-            if parent is None:
-                continue
-            scores[parent] = scores.get(parent, 0) + score
-            grand = parent.getparent()
-            if grand is not None:
-                scores[grand] = scores.get(grand, 0) + score / 2
-        if not scores:
-            return None
-        return max(scores, key=scores.__getitem__)
+            kept.append(i)
+        # widgets left at either end: short lines that are no sentence
+        scores = self._scores
+        while kept and scores[kept[-1]] < 0:
+            kept.pop()
+        while kept and scores[kept[0]] < 0:
+            kept.pop(0)
+        return kept
 
     @cached_property
     def body_lines(self) -> list[str]:
-        container = self.body_container
-        if container is None:
-            return []
-        doc = self.document
-        lines = doc.lines_within(container)
-        start = 0
-        ti = self.title_index
-        if ti is not None:
-            title_line = doc.lines[ti]
-            # The title, info line and breadcrumb sit above the text in
-            # templates that keep everything in one block.
-            for i, line in enumerate(lines):
-                if line is title_line:
-                    start = i + 1
-                    break
-        title = label_key(self.title or "")
-        out = []
-        for line in lines[start:]:
-            if line.boiler or line.link_chars >= len(line.text):
-                continue
-            if _is_meta_line(line.text, title):
-                continue
-            out.append(line.text)
-        return out
+        lines = self.document.lines
+        return [lines[i].text for i in self.body_indexes]
 
     @cached_property
     def link_density(self) -> float:
-        """Share of the body block's text that is link text (lists are mostly links)."""
-        container = self.body_container
-        if container is None:
+        """Share of the run's text that is link text (lists are mostly links)."""
+        run = self.run
+        if run is None:
             return 1.0
-        lines = [line for line in self.document.lines_within(container) if not line.boiler]
+        lines = [line for line in self.document.lines[run.start : run.end] if not line.boiler]
         total = sum(len(line.text) for line in lines)
         return sum(line.link_chars for line in lines) / total if total else 1.0
 
-    # ------------------------------------------------------------ metadata
-    def _info_keys(self) -> list[str]:
-        """Lines where the info row lives: just after the title, then the rest."""
-        ti = self.title_index
+    # ------------------------------------------------------------ info row
+    @cached_property
+    def _head_keys(self) -> list[str]:
+        """Lines between the heading and the text (or just above the text)."""
         keys = self.document.keys
+        first = self.body_indexes[0] if self.body_indexes else (self.run.start if self.run else len(keys))
+        ti = self.title_index
+        if ti is None or ti >= first:
+            return keys[max(0, first - 4) : first]
+        return keys[ti + 1 : min(first, ti + 12)]
+
+    @cached_property
+    def _above_keys(self) -> list[str]:
+        """A few lines above the heading, nearest first (a date printed over it)."""
+        ti = self.title_index
         if ti is None:
-            return keys
-        return keys[ti + 1 : ti + 8] + keys[max(0, ti - 3) : ti] + keys[ti + 8 :]
+            return []
+        return self.document.keys[max(0, ti - 5) : ti][::-1]
+
+    @cached_property
+    def _tail_keys(self) -> list[str]:
+        """The last body line and the few lines after the text (blogs print the date and views there)."""
+        if not self.body_indexes:
+            return []
+        last = self.body_indexes[-1]
+        return self.document.keys[last : last + 8]
 
     @cached_property
     def published(self) -> list[str]:
-        """Date candidates, best first: metadata, ``<time>``, the labelled date, a date under the title."""
+        """Date candidates, best first: the info row's, metadata's, then a date over the heading or after the text."""
         doc = self.document
-        found = []
-        meta = doc.meta(
-            "article:published_time", "og:published_time", "datePublished", "pubdate", "publishdate", "PubDate"
-        )
+        head = self._head_keys
+        found = [d for d in (info.labelled_date(head), info.any_date(head)) if d]
+        meta = doc.meta(*_DATE_METAS)
         if meta:
             found.append(meta)
         if doc.root is not None:
-            found.extend(doc.root.xpath("//time/@datetime"))
-        for key in self._info_keys():
-            m = LABELLED_DATE_RE.search(key)
-            if m:
-                found.append(m.group(0))
-                break
-        ti = self.title_index
-        if ti is not None:
-            for key in doc.keys[ti + 1 : ti + 4]:
-                m = DATE_RE.search(key)
-                if m and len(key) < 80:
-                    found.append(m.group(0))
-                    break
+            found.extend(doc.root.xpath("//time/@datetime")[:1])
+        tail = self._tail_keys
+        for date in (info.labelled_date(tail), info.any_date(self._above_keys), info.any_date(tail)):
+            if date:
+                found.append(date)
         return found
 
     @cached_property
     def clicks(self) -> list[str]:
-        for key in self._info_keys():
-            if len(key) > 120:
-                continue
-            m = CLICKS_RE.search(key) or CLICKS_AFTER_RE.search(key)
-            if m:
-                return [m.group(1)]
-        return []
+        found = info.clicks(self._head_keys) or info.clicks(self._tail_keys)
+        return [found] if found else []
 
     @cached_property
     def has_click_label(self) -> bool:
         """A click label is shown (with or without its number)."""
-        return any(CLICK_LABEL_RE.search(k) for k in self._info_keys() if len(k) <= 120)
+        return info.has_click_label(self._head_keys) or info.has_click_label(self._tail_keys)
 
     @property
     def clicks_need_script(self) -> bool:
@@ -226,21 +177,17 @@ class ArticlePage:
 
     @cached_property
     def source(self) -> str | None:
-        for key in self._info_keys():
-            if len(key) > 160:
-                continue
-            m = SOURCE_RE.search(key)
-            if m:
-                value = m.group(1).strip(" ：:，,。;；|｜")
-                if value and len(value) <= 40:
-                    return value
-        return None
+        return info.source(self._head_keys) or info.source(self._tail_keys)
 
     @cached_property
     def category(self) -> str | None:
         # An article's breadcrumb often ends with its own title.
         title = label_key(self.title or "")
-        crumbs = [c for c in self.document.breadcrumb if c != title and not (len(c) > 12 and c.startswith(title[:12]))]
+        crumbs = [
+            c
+            for c in self.document.breadcrumb
+            if len(c) <= 25 and c != title and not (title and (title[:8] in c or (c in title and len(c) > 8)))
+        ]
         if crumbs:
             return crumbs[-1]
         return self.document.meta("article:section")
@@ -258,11 +205,11 @@ class ArticlePage:
     # --------------------------------------------------------------- checks
     @cached_property
     def is_article(self) -> bool:
-        """A block of prose plus a date, click count, source label or article
-        metadata. The title is not required: an article whose title cannot be
-        found is still exported (with ``title`` null, and flagged)."""
+        """A run of prose under a heading, or with a date, click count, source
+        label or article metadata. The title is not required: an article whose
+        title cannot be found is still exported (with ``title`` null, and flagged)."""
         text = "".join(self.body_lines)
-        if len(text) < 60 or self.link_density > 0.3:
+        if len(text) < 60 or self.link_density > 0.5:
             return False
         return bool(
             self.published
@@ -270,7 +217,17 @@ class ArticlePage:
             or self.has_click_label
             or self.source
             or self.document.meta("og:type") == "article"
+            or self._headline
         )
+
+    @property
+    def _headline(self) -> bool:
+        """A heading that names a story, not a page of the site (关于我们, 联系方式:
+        short, and the text of the site's own menu links)."""
+        title = label_key(self.title or "")
+        if len(title) < 6:
+            return False
+        return all(label_key(link.text) != title for link in self.document.links)
 
     # ---------------------------------------------------------- click count
     @cached_property
@@ -320,8 +277,23 @@ class ArticlePage:
         return loader.load_article(crawled_at)
 
 
-def _is_meta_line(text: str, title_key: str) -> bool:
-    key = " ".join(strip_glosses(text).split())
+_DATE_METAS = (
+    "article:published_time",
+    "og:published_time",
+    "og:release_date",
+    "datePublished",
+    "dateUpdate",
+    "pubdate",
+    "publishdate",
+    "PubDate",
+    "publish_time",
+    "citation_publication_date",
+    "citation_date",
+    "DC.date",
+)
+
+
+def _is_meta_line(key: str, title_key: str) -> bool:
     if not key or key.isdigit():
         return True  # like/digg counters
     compact = "".join(key.split())

@@ -34,6 +34,15 @@ class OtherPage:
 Page = ArticlePage | ListPage | HubPage | OtherPage
 
 
+def _body_is_list(article: ArticlePage, listing: ListPage) -> bool:
+    """Most of what reads as the article's text is the list's own lines (its teasers)."""
+    if listing.container is None:
+        return False
+    start, end = article.document.span(listing.container)
+    inside = sum(1 for i in article.body_indexes if start <= i < end)
+    return inside >= 0.5 * len(article.body_indexes)
+
+
 def classify(doc: Document, script: str = "zh-hans") -> Page:
     """Article, list, hub (home or news centre: discover lists), or other.
 
@@ -44,7 +53,7 @@ def classify(doc: Document, script: str = "zh-hans") -> Page:
     article = ArticlePage(doc, script)
     listing = ListPage(doc)
     links = listing.article_links
-    if article.is_article and not (len(links) >= 3 and article.body_container is listing.container):
+    if article.is_article and not (len(links) >= 3 and _body_is_list(article, listing)):
         return article
     crumbs = doc.breadcrumb
     in_section = bool(crumbs) and crumbs[-1] not in NEWS_HUB_LABELS

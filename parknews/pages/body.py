@@ -1,0 +1,84 @@
+"""Where an article's text is: the run of lines that carries the most prose.
+
+Every line of the page gets a score: prose (characters that are not link
+text, sentence punctuation) counts for it; link lines, chrome and short
+widget lines (font-size buttons, like counters, 关注) count against it.
+The article is a run of lines with a high total — the maximum-subarray idea
+of body-text extraction — so a table layout whose one cell holds the text
+*and* the related-news list is cut where the links begin, and the widgets
+at either end of the text fall away. Runs are found on the page's lines in
+reading order; a run is only what the page shows between two stretches of
+navigation, so it never depends on how the template nests its elements.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from parknews.pages.layout import Line
+from parknews.vocab import BOILER_LINE_RE, JUNK_LINE_RE, PROSE_PUNCT
+
+#: A run must score this much to be an article's text at all.
+MIN_RUN_SCORE = 6.0
+
+
+class Run(NamedTuple):
+    start: int  # first line
+    end: int  # one past the last line
+    score: float
+
+
+def line_score(line: Line) -> float:
+    """How much a line looks like article text (positive) or page furniture (negative)."""
+    text = line.text
+    size = len(text) - text.count(" ")
+    if size == 0:
+        return 0.0
+    links = line.link_chars
+    if line.boiler:
+        return -(4 + size / 8)
+    if links >= 0.6 * size:
+        return -(2 + links / 8)
+    if BOILER_LINE_RE.search(text):
+        return -(3 + size / 10)
+    punct = sum(map(text.count, PROSE_PUNCT))
+    score = (size - links) / 25 + 1.5 * punct - 1.5
+    if JUNK_LINE_RE.match(text):
+        return min(score, -1.0)
+    return score
+
+
+def runs(scores: list[float]) -> list[Run]:
+    """The page's maximal positive runs of lines, best first: Kadane's scan,
+    keeping every run that ends where its running total drops to zero."""
+    found: list[Run] = []
+    total, start, best, best_end = 0.0, 0, 0.0, 0
+    for i, value in enumerate(scores):
+        if total <= 0:
+            if best > 0:
+                found.append(Run(start, best_end, best))
+            total, start, best, best_end = 0.0, i, 0.0, i
+        total += value
+        if total > best:
+            best, best_end = total, i + 1
+    if best > 0:
+        found.append(Run(start, best_end, best))
+    return sorted(found, key=lambda r: -r.score)
+
+
+def best_run(scores: list[float], after: int | None = None) -> Run | None:
+    """The article's run: the best one, unless a run right after the title
+    (``after``) is worth a good share of it — a short article followed by a
+    long notice or comment thread is still the article."""
+    found = [r for r in runs(scores) if r.score >= MIN_RUN_SCORE]
+    if not found:
+        return None
+    best = found[0]
+    if after is None:
+        return best
+    near = [r for r in found if after < r.start <= after + 12 or r.start <= after < r.end]
+    if near:
+        first = min(near, key=lambda r: r.start)
+        if first.score >= best.score * 0.25:
+            return first
+    return best
