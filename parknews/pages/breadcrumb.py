@@ -28,13 +28,14 @@ if TYPE_CHECKING:
 
 # Spellings of "breadcrumb" in class and id names, as substrings or as whole tokens.
 _MARKED_SUBSTRINGS = ("breadcrumb", "crumb", "bread", "mbx", "weizhi", "dqwz", "location", "position", "navpath")
-_MARKED_TOKENS = frozenset({"path", "local", "here", "brea", "crumbs", "crumb"})
+_MARKED_TOKENS = frozenset({"path", "local", "here", "bre", "brea", "crumbs", "crumb"})
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
-# Separators that only breadcrumbs use (menus use | and spaces).
-_STRONG_SEPARATOR = re.compile(r"\s*(?:->|=>|>>|>|&gt;|›|»|→|＞|》|/|\\)\s*")
+# Separators that only breadcrumbs use (menus use | and spaces; "/" is both's).
+_STRONG_SEPARATOR = re.compile(r"\s*(?:->|=>|>>|>|&gt;|›|»|→|＞|/|\\)\s*")
+_ARROWS = ("->", "=>", ">", "›", "»", "→", "＞")
 # Separators a marked breadcrumb may use too.
-_ANY_SEPARATOR = re.compile(r"\s*(?:->|=>|>>|>|&gt;|›|»|→|＞|》|/|\\|\||｜|\s-\s)\s*")
-_PART_TRIM = " -–—>›»→＞》/\\|｜:："
+_ANY_SEPARATOR = re.compile(r"\s*(?:->|=>|>>|>|&gt;|›|»|→|＞|/|\\|\||｜|\s-\s)\s*")
+_PART_TRIM = " -–—>›»→＞/\\|｜:："
 #: What a breadcrumb part is at most: section names are short.
 _PART_MAX = 25
 
@@ -83,9 +84,23 @@ def _crumb_row(line: Line) -> list[str] | None:
         return None
     if mark:
         return parts
+    if line.link_chars < 0.5 * len("".join(parts[:-1])):
+        return None
     home = parts[0].lower() in {w.lower() for w in HOME_WORDS} or parts[0].endswith(("首页", "首頁"))
-    linked = line.link_chars >= 0.5 * len("".join(parts[:-1]))
-    return parts if home and linked else None
+    # "/" also joins menus (新闻 / 体育 / 娱乐 …): then only a short row from the home page, or of three to five links
+    arrow = any(a in cell for a in _ARROWS)
+    return parts if home or arrow or 3 <= len(parts) <= 5 else None
+
+
+def _column_crumbs(lines: list[Line], i: int) -> list[str] | None:
+    """Crumbs laid out one per line, each ending with its separator (``<li>留学生活&gt;</li>``)."""
+    parts = []
+    for line in lines[i : i + 8]:
+        text = line.text.rstrip()
+        if not text.endswith(_ARROWS) or len(text) > 30:
+            break
+        parts.append(text)
+    return parts if len(parts) >= 2 else None
 
 
 def read_breadcrumb(doc: Document) -> list[str]:
@@ -102,9 +117,9 @@ def read_breadcrumb(doc: Document) -> list[str]:
             parts = _marked_parts(doc, el)
             if parts:
                 return parts
-    for line in doc.lines:
+    for i, line in enumerate(doc.lines):
         if len(line.text) < 200:
-            parts = _crumb_row(line)
+            parts = _crumb_row(line) or _column_crumbs(doc.lines, i)
             if parts:
                 return _clean(parts)
     return []

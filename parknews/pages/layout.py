@@ -243,12 +243,30 @@ def _head_text(el: etree._Element, size: int = 12) -> str:
     return "".join(parts).strip()[:size]
 
 
-def _fewer_stops_than(el: etree._Element, limit: int) -> bool:
-    """``"".join(el.itertext()).count("。") < limit``, stopping at the ``limit``-th stop."""
-    seen = 0
+#: Characters of text outside links that make a block content, sentences or not.
+_PROSE_CHARS = 300
+
+
+def _is_prose(el: etree._Element) -> bool:
+    """A block of sentences (three full stops), or of much text that is not
+    link text — a blog written without full stops is still its article,
+    while menus, footers and related lists are mostly links.
+
+    The stop count ends at the third stop, the link count once the rest
+    is too short.
+    """
+    stops = chars = 0
     for text in el.itertext():
-        seen += text.count("。")
-        if seen >= limit:
+        stops += text.count("。")
+        chars += len(text) - text.count(" ")
+        if stops >= 3:
+            return True
+    if chars < _PROSE_CHARS:
+        return False
+    links = 0
+    for a in el.iter("a"):
+        links += sum(len(t) - t.count(" ") for t in a.itertext())
+        if chars - links < _PROSE_CHARS:
             return False
     return True
 
@@ -265,7 +283,7 @@ def _is_boilerplate(el: etree._Element) -> bool:
             return False
     # Tags, names and headings are weak signals (ASP.NET wraps whole pages in
     # <form>): a block full of sentences is content.
-    return _fewer_stops_than(el, 3)
+    return not _is_prose(el)
 
 
 def walk_lines(

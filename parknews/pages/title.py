@@ -12,6 +12,7 @@ chrome or a sentence loses them.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -28,28 +29,49 @@ MIN_POINTS = 20
 _TRAILING_JUNK = " -_|｜·»>"
 
 
-def _named_title(el: etree._Element | None) -> bool:
+def _names_title(el: etree._Element) -> bool:
+    names = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return bool(names.strip()) and bool(_TITLE_NAME.search(names)) and "sub" not in names.lower()
+
+
+def _holders(line: Line, key: str) -> list[etree._Element]:
+    """The elements inside the line's block that hold exactly its text (a
+    ``<td class=title>`` in a row, a ``<b>`` or ``<font>`` in a paragraph)."""
+    return [el for el in line.owner.iter(etree.Element) if label_key("".join(el.itertext())) == key]
+
+
+def _named_title(line: Line, holders: list[etree._Element]) -> bool:
+    """The line's block, an element holding its text or one of two ancestors is named as a title."""
+    if any(_names_title(el) for el in holders):
+        return True
+    el = line.owner
     for _ in range(3):
         if el is None:
             return False
-        names = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if names.strip() and _TITLE_NAME.search(names) and "sub" not in names.lower():
+        if _names_title(el):
             return True
         el = el.getparent()
     return False
 
 
-def _emphasised(line: Line, key: str) -> bool:
+def _emphasised(holders: list[etree._Element]) -> bool:
     """The whole line sits in one bold, big or font element (old templates' headings)."""
-    return any(label_key("".join(el.itertext())) == key for el in line.owner.iter(*_EMPHASIS))
+    return any(el.tag in _EMPHASIS for el in holders)
 
 
 def _self_link(doc: Document, line: Line) -> bool:
-    """A heading that links to the page itself (blogs' permalinks) is no menu link."""
-    here = doc.url.split("#")[0].rstrip("/")
+    """A heading that links to the page itself (blogs' permalinks) is no menu link.
+
+    Compared by path and query: a page saved from, or mirrored on, another
+    host still links to its own path.
+    """
+    here = urlsplit(doc.url)
     for a in line.owner.iter("a"):
         href = doc.absolute(a.get("href") or "")
-        if href is not None and href.rstrip("/") == here:
+        if href is None:
+            continue
+        there = urlsplit(href)
+        if there.path.rstrip("/") == here.path.rstrip("/") and there.query == here.query:
             return True
     return False
 
@@ -98,11 +120,12 @@ def find_title(doc: Document, body_start: int | None = None) -> int | None:
                 points += 16 - 2 * max(distance - 1, 0)
             elif distance < -2:
                 points -= 10
-        if points < MIN_POINTS - 30:
-            continue  # nothing else can lift it enough
-        if _named_title(owner):
+        if points <= 0:
+            continue  # a heading shows at least one of the signs above
+        holders = _holders(line, key) if len(line.owner) else [line.owner]
+        if _named_title(line, holders):
             points += 20
-        elif _emphasised(line, key):
+        elif _emphasised(holders):
             points += 12
         if line.boiler:
             points -= 25
