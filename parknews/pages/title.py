@@ -20,43 +20,44 @@ from parknews.pages.document import Document, label_key
 from parknews.pages.layout import Line
 from parknews.vocab import LABELLED_DATE_RE, SOURCE_RE
 
-_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--+|——|—|–|-(?=\s)|(?<=\s)-|»|::|:：|·|/(?=\s))\s*")
+_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--+|——|—|–|-(?=\s)|(?<=\s)-|»|::|:：|·|/(?=\s)|(?<=\s)@(?=\s))\s*")
 _HEADING_POINTS = {"h1": 30, "h2": 20, "h3": 12, "h4": 6, "h5": 4, "h6": 4}
-_TITLE_NAME = re.compile(r"title|tit\b|headline|heading|biaoti|subject|arttit|newstit|^bt$", re.I)
-_EMPHASIS = frozenset({"b", "strong", "big", "font", "h1", "h2", "h3"})
+_TITLE_NAME = re.compile(r"^(?!.*sub)(?:.*(?:title|tit\b|headline|heading|biaoti|subject|arttit|newstit)|bt$)", re.I)
+_LOGO_NAME = re.compile(r"logo|brand|sitename|site-name|site_name", re.I)
+_EMPHASIS = frozenset({"b", "strong", "big", "font"})
 #: A line needs this many points to be taken for the heading.
 MIN_POINTS = 20
 _TRAILING_JUNK = " -_|｜·»>"
 
 
-def _names_title(el: etree._Element) -> bool:
+def _names(el: etree._Element | None, pattern: re.Pattern[str]) -> bool:
+    if el is None:
+        return False
     names = f"{el.get('class') or ''} {el.get('id') or ''}"
-    return bool(names.strip()) and bool(_TITLE_NAME.search(names)) and "sub" not in names.lower()
+    return bool(names.strip()) and bool(pattern.search(names))
 
 
 def _holders(line: Line, key: str) -> list[etree._Element]:
     """The elements inside the line's block that hold exactly its text (a
     ``<td class=title>`` in a row, a ``<b>`` or ``<font>`` in a paragraph)."""
+    if not len(line.owner):
+        return [line.owner]
     return [el for el in line.owner.iter(etree.Element) if label_key("".join(el.itertext())) == key]
 
 
-def _named_title(line: Line, holders: list[etree._Element]) -> bool:
-    """The line's block, an element holding its text or one of two ancestors is named as a title."""
-    if any(_names_title(el) for el in holders):
+def _named(line: Line, holders: list[etree._Element], pattern: re.Pattern[str]) -> bool:
+    """An element holding the line's text, its block or one of two ancestors
+    has a class or id that ``pattern`` finds."""
+    if any(_names(el, pattern) for el in holders):
         return True
     el = line.owner
     for _ in range(3):
         if el is None:
             return False
-        if _names_title(el):
+        if _names(el, pattern):
             return True
         el = el.getparent()
     return False
-
-
-def _emphasised(holders: list[etree._Element]) -> bool:
-    """The whole line sits in one bold, big or font element (old templates' headings)."""
-    return any(el.tag in _EMPHASIS for el in holders)
 
 
 def _self_link(doc: Document, line: Line) -> bool:
@@ -65,15 +66,21 @@ def _self_link(doc: Document, line: Line) -> bool:
     Compared by path and query: a page saved from, or mirrored on, another
     host still links to its own path.
     """
-    here = urlsplit(doc.url)
+    own = {_path(doc.url)}
+    if doc.root is not None:
+        own.update(
+            _path(url) for href in doc.root.xpath("//link[@rel='canonical']/@href") if (url := doc.absolute(href))
+        )
     for a in line.owner.iter("a"):
         href = doc.absolute(a.get("href") or "")
-        if href is None:
-            continue
-        there = urlsplit(href)
-        if there.path.rstrip("/") == here.path.rstrip("/") and there.query == here.query:
+        if href is not None and _path(href) in own:
             return True
     return False
+
+
+def _path(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.path.rstrip("/"), parts.query
 
 
 def head_segments(head: str) -> list[str]:
@@ -100,43 +107,70 @@ def _match_points(key: str, head: str, segments: list[str], og: str) -> float:
     return 0.0
 
 
+class _Head:
+    """What the page says its title is: ``<title>`` (whole and in segments) and ``og:title``, as keys."""
+
+    def __init__(self, doc: Document) -> None:
+        self.whole = label_key(doc.head_title)
+        self.segments = head_segments(doc.head_title)
+        self.og = label_key(doc.meta("og:title", "twitter:title") or "")
+
+
+def _in_list(lines: list[Line], i: int) -> bool:
+    """One of three or more neighbouring lines of the same kind (tag and class):
+    an item of a related list or a ticker, which repeat; a heading does not."""
+    owner = lines[i].owner
+    kind = (owner.tag, owner.get("class"))
+    same = sum(1 for line in lines[max(0, i - 2) : i + 3] if (line.owner.tag, line.owner.get("class")) == kind)
+    return same >= 3 and (kind[1] is not None or kind[0] in ("li", "dd", "dt", "h3", "h4", "h5"))
+
+
+def points(doc: Document, i: int, head: _Head, body_start: int | None = None) -> float:
+    """How much line ``i`` looks like the article's heading (no line below
+    :data:`MIN_POINTS` is taken)."""
+    line = doc.lines[i]
+    key = doc.keys[i].replace(" ", "").rstrip(_TRAILING_JUNK)
+    if not 4 <= len(key) <= 150:
+        return 0.0
+    score = _match_points(key, head.whole, head.segments, head.og)
+    score += _HEADING_POINTS.get(line.owner.tag, 0)
+    if body_start is not None:
+        distance = body_start - i
+        if -2 <= distance <= 8:
+            score += 16 - 2 * max(distance - 1, 0)
+        elif distance < -2 or distance > 20:
+            score -= 10
+    if score <= 0:
+        return score  # a heading shows at least one of the signs above
+    holders = _holders(line, key)
+    named = _named(line, holders, _TITLE_NAME)
+    if named:
+        score += 20
+    elif any(el.tag in _EMPHASIS for el in holders):
+        score += 12  # the whole line in one bold, big or font element: old templates' headings
+    if line.boiler:
+        score -= 25
+    if _in_list(doc.lines, i):
+        score -= 30
+    if _named(line, holders, _LOGO_NAME):
+        score -= 40  # the site's name by its logo
+    if line.link_chars >= 0.6 * len(line.text) and not _self_link(doc, line):
+        score -= 10 if named else 30  # a menu link, unless it is named as the title (a permalink)
+    if key.endswith("。") or key.count("，") >= 3 or len(key) > 80:
+        score -= 20
+    if LABELLED_DATE_RE.search(key) or SOURCE_RE.search(key):
+        score -= 30
+    return score
+
+
 def find_title(doc: Document, body_start: int | None = None) -> int | None:
     """Index of the heading line, or None when no line shows enough signs."""
-    lines, keys = doc.lines, doc.keys
-    head = label_key(doc.head_title)
-    segments = head_segments(doc.head_title)
-    og = label_key(doc.meta("og:title", "twitter:title") or "")
+    head = _Head(doc)
     best, best_points = None, float(MIN_POINTS) - 0.01
-    for i, line in enumerate(lines):
-        key = keys[i].replace(" ", "").rstrip(_TRAILING_JUNK)
-        if not 4 <= len(key) <= 150:
-            continue
-        points = _match_points(key, head, segments, og)
-        owner = line.owner
-        points += _HEADING_POINTS.get(owner.tag, 0)
-        if body_start is not None:
-            distance = body_start - i
-            if -2 <= distance <= 8:
-                points += 16 - 2 * max(distance - 1, 0)
-            elif distance < -2:
-                points -= 10
-        if points <= 0:
-            continue  # a heading shows at least one of the signs above
-        holders = _holders(line, key) if len(line.owner) else [line.owner]
-        if _named_title(line, holders):
-            points += 20
-        elif _emphasised(holders):
-            points += 12
-        if line.boiler:
-            points -= 25
-        if line.link_chars >= 0.6 * len(line.text) and not _self_link(doc, line):
-            points -= 30
-        if key.endswith("。") or key.count("，") >= 3 or len(key) > 80:
-            points -= 20
-        if LABELLED_DATE_RE.search(key) or SOURCE_RE.search(key):
-            points -= 30
-        if points > best_points:
-            best, best_points = i, points
+    for i in range(len(doc.lines)):
+        score = points(doc, i, head, body_start)
+        if score > best_points:
+            best, best_points = i, score
     return best
 
 
