@@ -88,14 +88,23 @@ LAST_LABELS = frozenset({"末页", "末頁", "尾页", "尾頁", "最后一页",
 #: Lines that are never article text, wherever they sit.
 JUNK_LINE_RE = re.compile(
     r"^[【\[(（]?\s*(?:上一篇|下一篇|上一条|下一条|上一頁|上一页|下一页|下一頁|分享到|分享|打印|关闭|關閉|返回顶部|返回頂部|"
-    r"字号|字體|字体|责任编辑|責任編輯|编辑|編輯|关键词|關鍵詞|标签|標籤|tags?|扫一扫|掃一掃)\s*[:：]?",
+    r"字号|字體|字体|责任编辑|責任編輯|编辑|編輯|关键词|關鍵詞|标签|標籤|tags?|扫一扫|掃一掃|"
+    r"#\s*re\s*:|re\s*:|trackback|回复|回覆)\s*[:：]?",
     re.IGNORECASE,
 )
 #: Lines that are page furniture by what they say: rights, disclaimers, registrations.
 BOILER_LINE_RE = re.compile(
-    r"版权所有|版權所有|copyright|all rights reserved|©|ICP备|ICP證|ICP证|公网安备|公網安備|免责声明|免責聲明|"
-    r"未经(?:许可|授权|允许)[,，]?(?:不得|禁止)(?:转载|使用)|未經(?:許可|授權)[,，]?不得轉載",
+    r"版权所有|版權所有|copyright|all rights reserved|©|ICP备|ICP證|ICP证|公网安备|公網安備|"
+    r"^(?:特别|平台|免责|免責|版权|版權|郑重|鄭重)?(?:声明|聲明)|免责声明|免責聲明|"
+    r"未经(?:许可|授权|允许)[,，]?(?:不得|禁止)(?:转载|使用)|未經(?:許可|授權)[,，]?不得轉載|"
+    r"仅代表(?:作者|该作者|本人|该机构)|僅代表(?:作者|本人)|不代表本(?:站|网|網|平台)|"
+    r"仅提供信息(?:存储|发布)|僅提供資訊|信息存储(?:空间)?服务",
     re.IGNORECASE,
+)
+#: Promotion a site appends to its articles: its app, its newsletter, its account.
+PROMO_LINE_RE = re.compile(
+    r"(?:下载|下載|打开|打開|用).{0,8}(?:APP|App|app|客户端|客戶端)|扫码|掃碼|扫一扫|掃一掃|"
+    r"关注(?:我们|我們|公众号|公眾號|微信)|欢迎(?:加入|订阅|关注)|邮件列表|點我下載|点我下载",
 )
 SOURCE_LINE_RE = re.compile(r"^[【\[(（]?\s*" + SOURCE_LABEL + r"\s*[:：]")
 #: Punctuation that marks prose: a line with it is a sentence, not a menu.

@@ -26,15 +26,7 @@ from parknews.pages.document import Document, label_key
 from parknews.pages.title import find_title, title_text
 from parknews.pages.urls import canonical_url
 from parknews.text import strip_glosses
-from parknews.vocab import (
-    BREADCRUMB_MARK_RE,
-    CLICK_LABEL_RE,
-    CLICKS_RE,
-    COUNTER_SRC_RE,
-    JUNK_LINE_RE,
-    LABELLED_DATE_RE,
-    SOURCE_LINE_RE,
-)
+from parknews.vocab import CLICK_LABEL_RE, COUNTER_SRC_RE, JUNK_LINE_RE, PROMO_LINE_RE
 
 
 class ArticlePage:
@@ -53,7 +45,8 @@ class ArticlePage:
     # ------------------------------------------------------------ structure
     @cached_property
     def _scores(self) -> list[float]:
-        return [line_score(line) for line in self.document.lines]
+        doc = self.document
+        return [line_score(line, key) for line, key in zip(doc.lines, doc.keys, strict=True)]
 
     @cached_property
     def run(self) -> Run | None:
@@ -90,12 +83,15 @@ class ArticlePage:
             line = doc.lines[i]
             if line.boiler or line.link_chars >= 0.6 * len(line.text):
                 continue
-            if _is_meta_line(doc.keys[i], title):
+            key = doc.keys[i]
+            if not key or key.isdigit() or key.replace(" ", "") == title or JUNK_LINE_RE.match(key):
+                continue  # like counters, the heading repeated, 上一篇 …
+            if info.is_info_line(key):
                 continue
             kept.append(i)
-        # widgets left at either end: short lines that are no sentence
-        scores = self._scores
-        while kept and scores[kept[-1]] < 0:
+        # widgets and promotion left at either end: lines that are no sentence
+        scores, keys = self._scores, doc.keys
+        while kept and (scores[kept[-1]] < 0 or PROMO_LINE_RE.search(keys[kept[-1]])):
             kept.pop()
         while kept and scores[kept[0]] < 0:
             kept.pop(0)
@@ -291,15 +287,3 @@ _DATE_METAS = (
     "citation_date",
     "DC.date",
 )
-
-
-def _is_meta_line(key: str, title_key: str) -> bool:
-    if not key or key.isdigit():
-        return True  # like/digg counters
-    compact = "".join(key.split())
-    if compact == title_key or JUNK_LINE_RE.match(key) or SOURCE_LINE_RE.match(key):
-        return True
-    if BREADCRUMB_MARK_RE.match(key) and len(key) < 120:
-        return True
-    # the info row (发布时间 … 点击数 …) is short; a sentence mentioning a date is not
-    return len(key) < 100 and bool(LABELLED_DATE_RE.search(key) or CLICKS_RE.search(key) or CLICK_LABEL_RE.search(key))

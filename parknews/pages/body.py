@@ -13,10 +13,19 @@ navigation, so it never depends on how the template nests its elements.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
+from parknews.pages.info import is_info_line
 from parknews.pages.layout import Line
 from parknews.vocab import BOILER_LINE_RE, JUNK_LINE_RE, PROSE_PUNCT
+
+#: A notice (rights, disclaimer) is a short line; a sentence that mentions 版权所有 is text.
+NOTICE_MAX = 120
+# Runs of Chinese between spaces: how some blogs write commas.
+_SPACED = re.compile(r"[\u4e00-\u9fff]{4,} (?=[\u4e00-\u9fff]{4,})")
+# A list item's number: 一、 1、 1. (1) ① …
+_ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[、.．)）]\s*\S|[(（]\d{1,2}[)）]|[①-⑳])")
 
 #: A run must score this much to be an article's text at all.
 MIN_RUN_SCORE = 6.0
@@ -28,8 +37,9 @@ class Run(NamedTuple):
     score: float
 
 
-def line_score(line: Line) -> float:
-    """How much a line looks like article text (positive) or page furniture (negative)."""
+def line_score(line: Line, key: str) -> float:
+    """How much a line looks like article text (positive) or page furniture
+    (negative). ``key`` is the line as labels are matched."""
     text = line.text
     size = len(text) - text.count(" ")
     if size == 0:
@@ -39,11 +49,15 @@ def line_score(line: Line) -> float:
         return -(4 + size / 8)
     if links >= 0.6 * size:
         return -(2 + links / 8)
-    if BOILER_LINE_RE.search(text):
+    if size < NOTICE_MAX and BOILER_LINE_RE.search(key):
         return -(3 + size / 10)
-    punct = sum(map(text.count, PROSE_PUNCT))
+    if is_info_line(key):
+        return -(2 + size / 10)  # the info row marks where the text begins or ends
+    punct = sum(map(text.count, PROSE_PUNCT)) + 0.5 * len(_SPACED.findall(text))
     score = (size - links) / 25 + 1.5 * punct - 1.5
-    if JUNK_LINE_RE.match(text):
+    if _ENUMERATED.match(text):
+        score += 1.5
+    if JUNK_LINE_RE.match(key):
         return min(score, -1.0)
     return score
 

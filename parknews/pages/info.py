@@ -13,11 +13,14 @@ import re
 
 from parknews.dates import find_dates
 from parknews.vocab import (
+    BREADCRUMB_MARK_RE,
     CLICK_LABEL_RE,
     CLICKS_AFTER_RE,
     CLICKS_RE,
     DATE_LABEL,
+    LABELLED_DATE_RE,
     SOURCE_END_RE,
+    SOURCE_LINE_RE,
     SOURCE_RE,
 )
 
@@ -27,6 +30,29 @@ _DATE_LABEL_NEAR = re.compile(DATE_LABEL + r"\s*[:：]?\s*$", re.I)
 # Dates that are not the article's own: a recommended post's, a comment's, today's.
 _OTHER_DATE = re.compile(r"最新|推荐|推薦|评论|評論|回复|回覆|留言|今天|今日|当前时间|现在时间|版权|版權")
 _SOURCE_TRIM = " ：:，,。;；|｜[]【】()（）<>《》\"'"
+#: Words of a byline or info row that, beside a date, make the line one.
+_INFO_WORDS = re.compile(
+    r"作者|編輯|编辑|记者|記者|来源|來源|访问|訪問|阅读|閱讀|浏览|瀏覽|评论|評論|发表|發表|发布|發布|更新|"
+    r"posted|published|views|comments",
+    re.I,
+)
+#: Info rows are short: a sentence that mentions a date or a count is text.
+INFO_ROW_MAX = 100
+
+
+def is_info_line(key: str) -> bool:
+    """A line of the info row or a byline, never article text: labelled
+    dates, click counts, 来源 lines, breadcrumbs, dates beside author or
+    count words."""
+    if len(key) >= INFO_ROW_MAX:
+        return False
+    if SOURCE_LINE_RE.match(key) or (BREADCRUMB_MARK_RE.match(key)):
+        return True
+    if LABELLED_DATE_RE.search(key) or CLICKS_RE.search(key) or CLICKS_AFTER_RE.search(key):
+        return True
+    if CLICK_LABEL_RE.search(key):
+        return True
+    return bool(find_dates(key)) and bool(_INFO_WORDS.search(key))
 
 
 def labelled_date(keys: list[str]) -> str | None:
