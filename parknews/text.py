@@ -240,7 +240,8 @@ def to_simplified(text: str) -> str:
 # Whitespace
 
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+# Invisible characters, and the private-use code points icon fonts draw their glyphs with.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff\ue000-\uf8ff]")
 _SPACES = re.compile(r"\s+")
 
 

@@ -97,6 +97,7 @@ BOILER_LINE_RE = re.compile(
     r"版权所有|版權所有|copyright|all rights reserved|©|ICP备|ICP證|ICP证|公网安备|公網安備|"
     r"^(?:特别|平台|免责|免責|版权|版權|郑重|鄭重)?(?:声明|聲明)|免责声明|免責聲明|"
     r"未经(?:许可|授权|允许)[,，]?(?:不得|禁止)(?:转载|使用)|未經(?:許可|授權)[,，]?不得轉載|"
+    r"(?:禁止|严禁|请勿|嚴禁|請勿)转载|(?:禁止|嚴禁|請勿)轉載|转载请注明|轉載請註明|"
     r"仅代表(?:作者|该作者|本人|该机构)|僅代表(?:作者|本人)|不代表本(?:站|网|網|平台)|"
     r"仅提供信息(?:存储|发布)|僅提供資訊|信息存储(?:空间)?服务",
     re.IGNORECASE,
@@ -104,7 +105,8 @@ BOILER_LINE_RE = re.compile(
 #: Promotion a site appends to its articles: its app, its newsletter, its account.
 PROMO_LINE_RE = re.compile(
     r"(?:下载|下載|打开|打開|用).{0,8}(?:APP|App|app|客户端|客戶端)|扫码|掃碼|扫一扫|掃一掃|"
-    r"关注(?:我们|我們|公众号|公眾號|微信)|欢迎(?:加入|订阅|关注)|邮件列表|點我下載|点我下载",
+    r"关注(?:我们|我們|公众号|公眾號|微信)|欢迎(?:加入|订阅|关注)|邮件列表|點我下載|点我下载|"
+    r"阅读全文|閱讀全文|请先\s*登录|請先\s*登入|登录后|登入後",
 )
 SOURCE_LINE_RE = re.compile(r"^[【\[(（]?\s*" + SOURCE_LABEL + r"\s*[:：]")
 #: Punctuation that marks prose: a line with it is a sentence, not a menu.

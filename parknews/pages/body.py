@@ -20,6 +20,7 @@ from parknews.pages.info import is_info_line
 from parknews.pages.layout import Line
 from parknews.vocab import BOILER_LINE_RE, JUNK_LINE_RE, PROSE_PUNCT
 
+_ITEM_TAGS = frozenset({"li", "dd", "dt"})
 #: A notice (rights, disclaimer) is a short line; a sentence that mentions 版权所有 is text.
 NOTICE_MAX = 120
 # Runs of Chinese between spaces: how some blogs write commas.
@@ -47,8 +48,8 @@ def line_score(line: Line, key: str) -> float:
     links = line.link_chars
     if line.boiler:
         return -(4 + size / 8)
-    if links >= 0.6 * size:
-        return -(2 + links / 8)
+    if links >= 0.6 * size or (line.lead_link and links >= 6 and line.owner.tag in _ITEM_TAGS):
+        return -(2 + links / 8)  # a link line, or a list's teaser: headline link, then its summary
     if size < NOTICE_MAX and BOILER_LINE_RE.search(key):
         return -(3 + size / 10)
     if is_info_line(key):

@@ -152,6 +152,7 @@ class Line(NamedTuple):
     owner: etree._Element  # innermost block element holding the line
     boiler: bool  # inside navigation, share bars, hot lists…
     link_chars: int  # characters of the line that are link text
+    lead_link: bool = False  # the line starts with a link (a teaser: headline link, then its summary)
 
 
 def parse_html(text: str) -> etree._Element:
@@ -306,19 +307,21 @@ def walk_lines(
     link_chars = 0
     link_depth = 0
     boiler_depth = 0
+    lead_link = False
     blocks: list[etree._Element] = [root]
 
     def flush() -> None:
-        nonlocal link_chars
+        nonlocal link_chars, lead_link
         raw = "".join(buf)
         fixed = clean(raw)
         if fixed is not raw and link_chars:
             link_chars = link_chars * len(fixed) // max(len(raw), 1)
         text = " ".join(fixed.split())
         if text:
-            lines.append(Line(text, blocks[-1], boiler_depth > 0, min(link_chars, len(text))))
+            lines.append(Line(text, blocks[-1], boiler_depth > 0, min(link_chars, len(text)), lead_link))
         buf.clear()
         link_chars = 0
+        lead_link = False
 
     # The loop below runs for every element and text node of every page, so
     # it keeps its state in locals: appending text inline, flushing only a
@@ -372,6 +375,8 @@ def walk_lines(
             boilers.add(el)
         if tag == "a":
             link_depth += 1
+            if link_depth == 1 and not any(piece.strip() for piece in buf):
+                lead_link = True
         push((el, len(lines), is_boiler))
         text = el.text
         if text:
