@@ -88,7 +88,8 @@ LAST_LABELS = frozenset({"末页", "末頁", "尾页", "尾頁", "最后一页",
 #: Lines that are never article text, wherever they sit.
 JUNK_LINE_RE = re.compile(
     r"^[【\[(（]?\s*(?:上一篇|下一篇|上一条|下一条|上一頁|上一页|下一页|下一頁|分享到|分享|打印|关闭|關閉|返回顶部|返回頂部|"
-    r"字号|字體|字体|责任编辑|責任編輯|编辑|編輯|关键词|關鍵詞|标签|標籤|tags?|扫一扫|掃一掃|"
+    r"字号|字體|字体|责任编辑|責任編輯|编辑|編輯|责编|責編|校对|校對|审核|審核|美编|美編|监制|監製|统筹|統籌|"
+    r"关键词|關鍵詞|标签|標籤|tags?|扫一扫|掃一掃|"
     r"#\s*re\s*:|re\s*:|trackback|回复|回覆)\s*[:：]?",
     re.IGNORECASE,
 )
@@ -104,7 +105,8 @@ BOILER_LINE_RE = re.compile(
 )
 #: Promotion a site appends to its articles: its app, its newsletter, its account.
 PROMO_LINE_RE = re.compile(
-    r"(?:下载|下載|打开|打開|用).{0,8}(?:APP|App|app|客户端|客戶端)|扫码|掃碼|扫一扫|掃一掃|"
+    r"(?:下载|下載|打开|打開).{0,8}(?:APP|App|app|客户端|客戶端)|用\s*APP|扫码|掃碼|扫一扫|掃一掃|扫描.{0,6}二维码|"
+    r"回复【|回覆【|点【在看】|點【在看】|"
     r"关注(?:我们|我們|公众号|公眾號|微信)|欢迎(?:加入|订阅|关注)|邮件列表|點我下載|点我下载|"
     r"阅读全文|閱讀全文|请先\s*登录|請先\s*登入|登录后|登入後",
 )

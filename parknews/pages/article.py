@@ -26,7 +26,7 @@ from parknews.pages.document import Document, label_key
 from parknews.pages.title import find_title, title_text
 from parknews.pages.urls import canonical_url
 from parknews.text import strip_glosses
-from parknews.vocab import CLICK_LABEL_RE, COUNTER_SRC_RE, JUNK_LINE_RE, PROMO_LINE_RE
+from parknews.vocab import CLICK_LABEL_RE, COUNTER_SRC_RE, JUNK_LINE_RE, PROMO_LINE_RE, SOURCE_LINE_RE
 
 
 class ArticlePage:
@@ -89,6 +89,7 @@ class ArticlePage:
             if info.is_info_line(key):
                 continue
             kept.append(i)
+        kept = _cut_sign_off(kept, self._scores, doc.keys, dropped=set(range(start, end)) - set(kept))
         # widgets and promotion left at either end: lines that are no sentence
         scores, keys = self._scores, doc.keys
         while kept and (scores[kept[-1]] < 0 or PROMO_LINE_RE.search(keys[kept[-1]])):
@@ -287,3 +288,25 @@ _DATE_METAS = (
     "citation_date",
     "DC.date",
 )
+
+
+def _is_sign_off(key: str) -> bool:
+    """Credits, source or promotion: what a site puts after an article's last paragraph."""
+    return bool(JUNK_LINE_RE.match(key) or SOURCE_LINE_RE.match(key) or PROMO_LINE_RE.search(key))
+
+
+def _cut_sign_off(kept: list[int], scores: list[float], keys: list[str], dropped: set[int]) -> list[int]:
+    """End the text at its sign-off (编辑|…, 来源|…, 扫描二维码 …) when what
+    follows is the account's footer rather than more text: the lines after
+    it weigh little against the text before it."""
+    if len(kept) < 4:
+        return kept
+    lines = sorted(dropped | set(kept))
+    total = sum(scores[i] for i in kept if scores[i] > 0)
+    for i in lines[len(lines) // 2 :]:
+        if not _is_sign_off(keys[i]):
+            continue
+        after = sum(scores[j] for j in kept if j > i and scores[j] > 0)
+        if after < 0.15 * total:
+            return [j for j in kept if j < i]
+    return kept
