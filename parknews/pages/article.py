@@ -29,6 +29,10 @@ from parknews.text import strip_glosses
 from parknews.vocab import CLICK_LABEL_RE, COUNTER_SRC_RE, JUNK_LINE_RE, PROMO_LINE_RE, SOURCE_LINE_RE
 
 
+#: Lines of a lead-in at most (deck, kicker, bylines).
+_LEAD_IN_MAX = 6
+
+
 class ArticlePage:
     """An article page, examined lazily; ``to_item()`` is the finished record."""
 
@@ -96,7 +100,33 @@ class ArticlePage:
             kept.pop()
         while kept and scores[kept[0]] < 0:
             kept.pop(0)
-        return kept
+        return self._lead_in(kept, title) + kept
+
+    def _lead_in(self, kept: list[int], title: str) -> list[int]:
+        """Short lines right above the first paragraph, in its own container
+        (a subheading, a 收盘播报 kicker, a deck, the bylines), belong to the
+        text even though no sentence scores them in. All of them or none: a
+        lead-in that does not end at the heading, the info row or another
+        container within a few lines has no known start."""
+        if not kept:
+            return []
+        doc = self.document
+        first = doc.lines[kept[0]].owner
+        parent = first.getparent()
+        floor = self.title_index if self.title_index is not None else -1
+        found: list[int] = []
+        for j in range(kept[0] - 1, floor, -1):
+            line, key = doc.lines[j], doc.keys[j]
+            if line.owner is not first and line.owner.getparent() is not parent:
+                return found
+            if line.boiler or line.link_chars >= 0.6 * len(line.text) or key.replace(" ", "") == title:
+                return found
+            if not key or JUNK_LINE_RE.match(key) or info.is_info_line(key) or PROMO_LINE_RE.search(key):
+                return found
+            if len(found) == _LEAD_IN_MAX:
+                return []
+            found.insert(0, j)
+        return found
 
     @cached_property
     def body_lines(self) -> list[str]:
