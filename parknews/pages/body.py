@@ -23,8 +23,11 @@ from parknews.vocab import BOILER_LINE_RE, JUNK_LINE_RE, PROSE_PUNCT
 _ITEM_TAGS = frozenset({"li", "dd", "dt"})
 #: A notice (rights, disclaimer) is a short line; a sentence that mentions 版权所有 is text.
 NOTICE_MAX = 120
-# Runs of Chinese between spaces: how some blogs write commas.
-_SPACED = re.compile(r"[\u4e00-\u9fff]{4,} (?=[\u4e00-\u9fff]{4,})")
+# Phrases of Chinese between spaces: how some blogs write commas (a keyword
+# dump's words are shorter than that).
+_SPACED = re.compile(r"[\u4e00-\u9fff]{8,} (?=[\u4e00-\u9fff]{8,})")
+_SPACED_MAX = 4
+_LONG_PARAGRAPH = 400
 # A list item's number: 一、 1、 1. (1) ① …
 _ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[、.．)）]\s*\S|[(（]\d{1,2}[)）]|[①-⑳])")
 
@@ -54,8 +57,11 @@ def line_score(line: Line, key: str) -> float:
         return -(3 + size / 10)
     if is_info_line(key):
         return -(2 + size / 10)  # the info row marks where the text begins or ends
-    punct = sum(map(text.count, PROSE_PUNCT)) + 0.5 * len(_SPACED.findall(text))
-    score = (size - links) / 25 + 1.5 * punct - 1.5
+    own = size - links
+    punct = sum(map(text.count, PROSE_PUNCT)) + 0.5 * min(len(_SPACED.findall(text)), _SPACED_MAX)
+    # length counts up to a long paragraph's, punctuation up to a sentence's density:
+    # a keyword dump of thousands of words is not a thousand paragraphs
+    score = min(own, _LONG_PARAGRAPH) / 25 + 1.5 * min(punct, own / 6 + 1) - 1.5
     if _ENUMERATED.match(text):
         score += 1.5
     if JUNK_LINE_RE.match(key):
