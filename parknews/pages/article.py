@@ -29,6 +29,8 @@ from parknews.text import strip_glosses
 from parknews.vocab import CLICK_LABEL_RE, COUNTER_SRC_RE, JUNK_LINE_RE, PROMO_LINE_RE, SOURCE_LINE_RE
 
 
+#: The share of the text's weight that the element holding it carries.
+_CONTAINER_SHARE = 0.9
 #: Lines of a lead-in at most (deck, kicker, bylines).
 _LEAD_IN_MAX = 6
 
@@ -93,6 +95,7 @@ class ArticlePage:
             if info.is_info_line(key):
                 continue
             kept.append(i)
+        kept = self._within_container(kept)
         kept = _cut_sign_off(kept, self._scores, doc.keys, dropped=set(range(start, end)) - set(kept))
         # widgets and promotion left at either end: lines that are no sentence
         scores, keys = self._scores, doc.keys
@@ -101,6 +104,22 @@ class ArticlePage:
         while kept and scores[kept[0]] < 0:
             kept.pop(0)
         return self._lead_in(kept, title) + kept
+
+    def _within_container(self, kept: list[int]) -> list[int]:
+        """Only the lines of the element that holds the text: the deepest one
+        around its best paragraph that carries nearly all of its weight. An
+        author's bio or a teaser in the next table cell is not the article's."""
+        if not kept:
+            return kept
+        doc, scores = self.document, self._scores
+        total = sum(scores[i] for i in kept if scores[i] > 0)
+        el = doc.lines[max(kept, key=scores.__getitem__)].owner
+        while el is not None:
+            start, end = doc.span(el)
+            if sum(scores[i] for i in kept if start <= i < end and scores[i] > 0) >= _CONTAINER_SHARE * total:
+                return [i for i in kept if start <= i < end]
+            el = el.getparent()
+        return kept
 
     def _lead_in(self, kept: list[int], title: str) -> list[int]:
         """Short lines right above the first paragraph, in its own container
