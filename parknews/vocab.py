@@ -103,6 +103,13 @@ BOILER_LINE_RE = re.compile(
     r"仅提供信息(?:存储|发布)|僅提供資訊|信息存储(?:空间)?服务",
     re.IGNORECASE,
 )
+#: Headings of what follows an article — related lists, comments — where its text has certainly ended.
+SECTION_BREAK_RE = re.compile(
+    r"^[【\[]?\s*(?:相关|相關|热门|熱門|推荐|推薦|最新|延伸|更多|猜你|您可能|你可能|网友|網友|全部|热点|熱點|精彩)"
+    r"(?:文章|阅读|閱讀|新闻|新聞|推荐|推薦|内容|內容|报道|報導|链接|鏈接|评论|評論|留言|喜欢|喜歡|感兴趣|感興趣)"
+    r"|^(?:发表|發表|查看|我要)(?:评论|評論)|已有\s*\d+\s*[件条個个]?(?:评论|評論)|^(?:评论|評論|留言)\s*[(（]\s*\d"
+    r"|^\d[\d,]*\s*[件条則则個个]\s*(?:评论|評論|留言)"
+)
 #: Promotion a site appends to its articles: its app, its newsletter, its account.
 PROMO_LINE_RE = re.compile(
     r"(?:下载|下載|打开|打開).{0,8}(?:APP|App|app|客户端|客戶端)|用\s*APP|扫码|掃碼|扫一扫|掃一掃|扫描.{0,6}二维码|"

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from parknews.pages.info import is_info_line
 from parknews.pages.layout import Line
-from parknews.vocab import BOILER_LINE_RE, JUNK_LINE_RE, PROSE_PUNCT
+from parknews.vocab import BOILER_LINE_RE, JUNK_LINE_RE, PROSE_PUNCT, SECTION_BREAK_RE
 
 _ITEM_TAGS = frozenset({"li", "dd", "dt"})
 #: A notice (rights, disclaimer) is a short line; a sentence that mentions 版权所有 is text.
@@ -28,6 +28,10 @@ NOTICE_MAX = 120
 _SPACED = re.compile(r"[\u4e00-\u9fff]{8,} (?=[\u4e00-\u9fff]{8,})")
 _SPACED_MAX = 4
 _LONG_PARAGRAPH = 400
+#: A section heading is short.
+_HEADING_MAX = 30
+#: Weight that no run carries across.
+_BREAK = -1000.0
 # A list item's number: 一、 1、 1. (1) ① …
 _ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[、.．)）]\s*\S|[(（]\d{1,2}[)）]|[①-⑳])")
 
@@ -49,6 +53,8 @@ def line_score(line: Line, key: str) -> float:
     if size == 0:
         return 0.0
     links = line.link_chars
+    if size <= _HEADING_MAX and SECTION_BREAK_RE.search(key):
+        return _BREAK  # 相关文章, 评论: the text has ended
     if line.boiler:
         return -(4 + size / 8)
     if links >= 0.6 * size or (line.lead_link and links >= 6 and line.owner.tag in _ITEM_TAGS):
