@@ -28,6 +28,8 @@ NOTICE_MAX = 120
 _SPACED = re.compile(r"[\u4e00-\u9fff]{8,} (?=[\u4e00-\u9fff]{8,})")
 _SPACED_MAX = 4
 _LONG_PARAGRAPH = 400
+#: Characters of plain text that count as one point (a sentence mark counts one and a half).
+_CHARS_PER_POINT = 18
 #: A section heading is short.
 _HEADING_MAX = 30
 #: Weight that no run carries across.
@@ -67,7 +69,7 @@ def line_score(line: Line, key: str) -> float:
     punct = sum(map(text.count, PROSE_PUNCT)) + 0.5 * min(len(_SPACED.findall(text)), _SPACED_MAX)
     # length counts up to a long paragraph's, punctuation up to a sentence's density:
     # a keyword dump of thousands of words is not a thousand paragraphs
-    score = min(own, _LONG_PARAGRAPH) / 25 + 1.5 * min(punct, own / 6 + 1) - 1.5
+    score = min(own, _LONG_PARAGRAPH) / _CHARS_PER_POINT + 1.5 * min(punct, own / 6 + 1) - 1.5
     if _ENUMERATED.match(text):
         score += 1.5
     if JUNK_LINE_RE.match(key):
@@ -95,8 +97,9 @@ def runs(scores: list[float]) -> list[Run]:
 
 def best_run(scores: list[float], after: int | None = None) -> Run | None:
     """The article's run: the best one, unless a run right after the title
-    (``after``) is worth a good share of it — a short article followed by a
-    long notice or comment thread is still the article."""
+    (``after``) is worth a good share of it, or the best one lies beyond a
+    section heading — a short article followed by a long notice, a teaser
+    list or a comment thread is still the article."""
     found = [r for r in runs(scores) if r.score >= MIN_RUN_SCORE]
     if not found:
         return None
@@ -106,6 +109,6 @@ def best_run(scores: list[float], after: int | None = None) -> Run | None:
     near = [r for r in found if after < r.start <= after + 12 or r.start <= after < r.end]
     if near:
         first = min(near, key=lambda r: r.start)
-        if first.score >= best.score * 0.25:
-            return first
+        if first.score >= best.score * 0.25 or _BREAK in scores[first.end : best.start]:
+            return first  # what lies beyond a 相关文章 or 评论 heading is never the article
     return best
