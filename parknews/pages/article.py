@@ -28,7 +28,6 @@ from parknews.pages.urls import canonical_url
 from parknews.text import strip_glosses
 from parknews.vocab import CLICK_LABEL_RE, COUNTER_SRC_RE, JUNK_LINE_RE, PROMO_LINE_RE, SOURCE_LINE_RE
 
-
 #: The share of the text's weight that the element holding it carries.
 _CONTAINER_SHARE = 0.9
 #: Lines of a lead-in at most (deck, kicker, bylines).
@@ -62,7 +61,7 @@ class ArticlePage:
     @cached_property
     def title_index(self) -> int | None:
         """Index of the heading line, judged knowing where the text starts."""
-        return find_title(self.document, self.run.start if self.run else None)
+        return find_title(self.document, self.run.start if self.run else None, self._scores)
 
     @cached_property
     def title(self) -> str | None:

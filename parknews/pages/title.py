@@ -25,6 +25,9 @@ _HEADING_POINTS = {"h1": 30, "h2": 20, "h3": 12, "h4": 6, "h5": 4, "h6": 4}
 _TITLE_NAME = re.compile(r"^(?!.*sub)(?:.*(?:title|tit\b|headline|heading|biaoti|subject|arttit|newstit)|bt$)", re.I)
 _LOGO_NAME = re.compile(r"logo|brand|sitename|site-name|site_name", re.I)
 _EMPHASIS = frozenset({"b", "strong", "big", "font"})
+_COPYRIGHT = re.compile(r"版权所有|版權所有|copyright|©|all rights reserved", re.I)
+#: A line of text that scores this much is a paragraph: no heading follows it.
+_PARAGRAPH = 3.0
 #: A line needs this many points to be taken for the heading.
 MIN_POINTS = 20
 _TRAILING_JUNK = " -_|｜·»>"
@@ -108,12 +111,18 @@ def _match_points(key: str, head: str, segments: list[str], og: str) -> float:
 
 
 class _Head:
-    """What the page says its title is: ``<title>`` (whole and in segments) and ``og:title``, as keys."""
+    """What the page says its title is — ``<title>`` (whole and in segments)
+    and ``og:title`` — and what its name is: the site's name is in its
+    copyright line. All as keys."""
 
     def __init__(self, doc: Document) -> None:
         self.whole = label_key(doc.head_title)
         self.segments = head_segments(doc.head_title)
         self.og = label_key(doc.meta("og:title", "twitter:title") or "")
+        self.notices = [k.replace(" ", "") for k in doc.keys if len(k) < 200 and _COPYRIGHT.search(k)]
+
+    def names_site(self, key: str) -> bool:
+        return any(key in notice for notice in self.notices)
 
 
 def _in_list(lines: list[Line], i: int) -> bool:
@@ -125,20 +134,23 @@ def _in_list(lines: list[Line], i: int) -> bool:
     return same >= 3 and (kind[1] is not None or kind[0] in ("li", "dd", "dt", "h3", "h4", "h5"))
 
 
-def points(doc: Document, i: int, head: _Head, body_start: int | None = None) -> float:
+def points(doc: Document, i: int, head: _Head, body_start: int | None = None, scores: list[float] = ()) -> float:
     """How much line ``i`` looks like the article's heading (no line below
-    :data:`MIN_POINTS` is taken)."""
+    :data:`MIN_POINTS` is taken). ``body_start`` is where the text's run
+    starts and ``scores`` the lines' text scores: the heading sits above
+    the first paragraph."""
     line = doc.lines[i]
     key = doc.keys[i].replace(" ", "").rstrip(_TRAILING_JUNK)
-    if not 4 <= len(key) <= 150:
-        return 0.0
+    if not 4 <= len(key) <= 150 or head.names_site(key):
+        return 0.0  # too short or long for a headline; the site's name, as its copyright line says
     score = _match_points(key, head.whole, head.segments, head.og)
     score += _HEADING_POINTS.get(line.owner.tag, 0)
     if body_start is not None:
         distance = body_start - i
-        if -2 <= distance <= 8:
+        above_text = distance > 0 or all(v < _PARAGRAPH for v in scores[body_start:i])
+        if -2 <= distance <= 8 and above_text:
             score += 16 - 2 * max(distance - 1, 0)
-        elif distance < -2 or distance > 20:
+        elif not above_text or distance > 20:
             score -= 10
     if score <= 0:
         return score  # a heading shows at least one of the signs above
@@ -163,12 +175,12 @@ def points(doc: Document, i: int, head: _Head, body_start: int | None = None) ->
     return score
 
 
-def find_title(doc: Document, body_start: int | None = None) -> int | None:
+def find_title(doc: Document, body_start: int | None = None, scores: list[float] = ()) -> int | None:
     """Index of the heading line, or None when no line shows enough signs."""
     head = _Head(doc)
     best, best_points = None, float(MIN_POINTS) - 0.01
     for i in range(len(doc.lines)):
-        score = points(doc, i, head, body_start)
+        score = points(doc, i, head, body_start, scores)
         if score > best_points:
             best, best_points = i, score
     return best
