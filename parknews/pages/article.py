@@ -13,6 +13,7 @@ final clean-up (glosses, script, punctuation, whitespace).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import cached_property
 from typing import ClassVar
@@ -21,15 +22,25 @@ from urllib.parse import urlsplit
 from parknews.items import Article
 from parknews.loaders import ArticleLoader
 from parknews.pages import info
-from parknews.pages.body import Run, best_run, line_score
+from parknews.pages.body import BREAK, Run, best_run, line_score
 from parknews.pages.document import Document, label_key
 from parknews.pages.title import find_title, title_text
 from parknews.pages.urls import canonical_url
 from parknews.text import strip_glosses
-from parknews.vocab import CLICK_LABEL_RE, COUNTER_SRC_RE, JUNK_LINE_RE, PROMO_LINE_RE, SOURCE_LINE_RE
+from parknews.vocab import (
+    BOILER_LINE_RE,
+    CLICK_LABEL_RE,
+    COUNTER_SRC_RE,
+    JUNK_LINE_RE,
+    PROMO_LINE_RE,
+    SOURCE_LINE_RE,
+)
 
 #: The share of the text's weight that the element holding it carries.
 _CONTAINER_SHARE = 0.9
+#: Items of a list after the text at most.
+_TAIL_IN_MAX = 24
+_DATA_ITEM = re.compile(r"[:：]|\d|^[一二三四五六七八九十]+、|^[①-⑳]")
 #: Lines of a lead-in at most (deck, kicker, bylines).
 _LEAD_IN_MAX = 6
 
@@ -102,7 +113,7 @@ class ArticlePage:
             kept.pop()
         while kept and scores[kept[0]] < 0:
             kept.pop(0)
-        return self._lead_in(kept, title) + kept
+        return self._lead_in(kept, title) + kept + self._tail_in(kept)
 
     def _within_container(self, kept: list[int]) -> list[int]:
         """Only the lines of the element that holds the text: the deepest one
@@ -144,6 +155,30 @@ class ArticlePage:
             if len(found) == _LEAD_IN_MAX:
                 return []
             found.insert(0, j)
+        return found
+
+    def _tail_in(self, kept: list[int]) -> list[int]:
+        """A list of short items after the last paragraph, to the end of its
+        container (a spec sheet, 项目: 数值 lines, a numbered list), belongs
+        to the text. Only items with the form of data (a colon, a number, an
+        enumerator), and only when the container ends where they do."""
+        if not kept:
+            return []
+        doc = self.document
+        last = doc.lines[kept[-1]].owner
+        parent = last.getparent()
+        found: list[int] = []
+        for j in range(kept[-1] + 1, min(len(doc.lines), kept[-1] + 2 + _TAIL_IN_MAX)):
+            line, key = doc.lines[j], doc.keys[j]
+            if line.owner is not last and line.owner.getparent() is not parent:
+                return found
+            if len(found) == _TAIL_IN_MAX or not _DATA_ITEM.search(key) or len(key) > 80:
+                return []
+            if line.boiler or line.link_chars or self._scores[j] <= BREAK or info.is_info_line(key):
+                return []
+            if JUNK_LINE_RE.match(key) or PROMO_LINE_RE.search(key) or BOILER_LINE_RE.search(key):
+                return []
+            found.append(j)
         return found
 
     @cached_property

@@ -32,8 +32,8 @@ _LONG_PARAGRAPH = 400
 _CHARS_PER_POINT = 18
 #: A section heading is short.
 _HEADING_MAX = 30
-#: Weight that no run carries across.
-_BREAK = -1000.0
+#: The weight of a section heading: no run carries across it.
+BREAK = -1000.0
 # A list item's number: 一、 1、 1. (1) ① …
 _ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[、.．)）]\s*\S|[(（]\d{1,2}[)）]|[①-⑳])")
 
@@ -56,7 +56,7 @@ def line_score(line: Line, key: str) -> float:
         return 0.0
     links = line.link_chars
     if size <= _HEADING_MAX and SECTION_BREAK_RE.search(key):
-        return _BREAK  # 相关文章, 评论: the text has ended
+        return BREAK  # 相关文章, 评论: the text has ended
     if line.boiler:
         return -(4 + size / 8)
     if links >= 0.6 * size or (line.lead_link and links >= 6 and line.owner.tag in _ITEM_TAGS):
@@ -109,6 +109,6 @@ def best_run(scores: list[float], after: int | None = None) -> Run | None:
     near = [r for r in found if after < r.start <= after + 12 or r.start <= after < r.end]
     if near:
         first = min(near, key=lambda r: r.start)
-        if first.score >= best.score * 0.25 or _BREAK in scores[first.end : best.start]:
+        if first.score >= best.score * 0.25 or BREAK in scores[first.end : best.start]:
             return first  # what lies beyond a 相关文章 or 评论 heading is never the article
     return best
