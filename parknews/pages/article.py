@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from parknews.items import Article
 from parknews.loaders import ArticleLoader
 from parknews.pages import info
-from parknews.pages.body import BREAK, Run, best_run, line_score
+from parknews.pages.body import BREAK, Run, best_run, line_score, widen
 from parknews.pages.document import Document, label_key
 from parknews.pages.title import find_title, title_text
 from parknews.pages.urls import canonical_url
@@ -67,7 +67,11 @@ class ArticlePage:
     @cached_property
     def run(self) -> Run | None:
         """The run of lines that holds the text (title and info row may sit at its start)."""
-        return best_run(self._scores, after=find_title(self.document))
+        first_title = find_title(self.document)
+        run = best_run(self._scores, after=first_title)
+        if run is None:
+            return None
+        return widen(run, self._scores, self.document.lines, first_title if first_title is not None else -1)
 
     @cached_property
     def title_index(self) -> int | None:

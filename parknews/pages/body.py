@@ -32,6 +32,8 @@ _LONG_PARAGRAPH = 400
 _CHARS_PER_POINT = 18
 #: A section heading is short.
 _HEADING_MAX = 30
+#: Lines of text ads that may cut an article's text in two.
+_AD_GAP = 4
 #: The weight of a section heading: no run carries across it.
 BREAK = -1000.0
 # A list item's number: 一、 1、 1. (1) ① …
@@ -93,6 +95,30 @@ def runs(scores: list[float]) -> list[Run]:
     if best > 0:
         found.append(Run(start, best_end, best))
     return sorted(found, key=lambda r: -r.score)
+
+
+def _ads_between(lines: list[Line], scores: list[float], start: int, end: int) -> bool:
+    """Only a few link lines — text ads, 图片-新闻 links — lie between two runs."""
+    gap = range(start, end)
+    return 0 < len(gap) <= _AD_GAP and all(
+        not lines[i].boiler and lines[i].link_chars and scores[i] > BREAK for i in gap
+    )
+
+
+def widen(run: Run, scores: list[float], lines: list[Line], floor: int) -> Run:
+    """Join to the article's run the runs that text ads cut off from it
+    (a caption above four ad links, a paragraph below them); ``floor`` is
+    the heading's line, above which nothing is joined."""
+    found = [r for r in runs(scores) if r.score >= MIN_RUN_SCORE]
+    grown = True
+    while grown:
+        grown = False
+        for other in found:
+            if other.end <= run.start and other.start > floor and _ads_between(lines, scores, other.end, run.start):
+                run, grown = Run(other.start, run.end, run.score + other.score), True
+            elif other.start >= run.end and _ads_between(lines, scores, run.end, other.start):
+                run, grown = Run(run.start, other.end, run.score + other.score), True
+    return run
 
 
 def best_run(scores: list[float], after: int | None = None) -> Run | None:
