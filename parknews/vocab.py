@@ -119,4 +119,4 @@ PROMO_LINE_RE = re.compile(
 )
 SOURCE_LINE_RE = re.compile(r"^[【\[(（]?\s*" + SOURCE_LABEL + r"\s*[:：]")
 #: Punctuation that marks prose: a line with it is a sentence, not a menu.
-PROSE_PUNCT = frozenset("，。；！？、,;")
+PROSE_PUNCT = frozenset("，。；！？、,;…”")

@@ -32,6 +32,8 @@ _LONG_PARAGRAPH = 400
 _CHARS_PER_POINT = 18
 #: A section heading is short.
 _HEADING_MAX = 30
+#: What a run must gain to grow past lines that did not add to it.
+_EXTEND_MARGIN = 5.0
 #: Lines of text ads that may cut an article's text in two.
 _AD_GAP = 4
 #: The weight of a section heading: no run carries across it.
@@ -90,7 +92,9 @@ def runs(scores: list[float]) -> list[Run]:
                 found.append(Run(start, best_end, best))
             total, start, best, best_end = 0.0, i, 0.0, i
         total += value
-        if total > best:
+        # past lines that did not add to the run, it only grows by more than a little:
+        # what lies beyond a toolbar or a share box is seldom the text's last paragraph
+        if total > best + (_EXTEND_MARGIN if i > best_end else 0):
             best, best_end = total, i + 1
     if best > 0:
         found.append(Run(start, best_end, best))
