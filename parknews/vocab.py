@@ -109,6 +109,8 @@ SECTION_BREAK_RE = re.compile(
     r"(?:文章|阅读|閱讀|新闻|新聞|推荐|推薦|内容|內容|报道|報導|链接|鏈接|评论|評論|留言|喜欢|喜歡|感兴趣|感興趣|(?:还|還|也)?想看|也喜欢|也喜歡)"
     r"|^(?:发表|發表|查看|我要)(?:评论|評論)|已有\s*\d+\s*[件条個个]?(?:评论|評論)|^(?:评论|評論|留言)\s*[(（]\s*\d"
     r"|^\d[\d,]*\s*[件条則则個个]\s*(?:评论|評論|留言)"
+    r"|^(?:参考文献|參考文獻|参考资料|參考資料|references|bibliography)\s*[:：]?$",
+    re.IGNORECASE,
 )
 #: Promotion a site appends to its articles: its app, its newsletter, its account.
 PROMO_LINE_RE = re.compile(

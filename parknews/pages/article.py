@@ -121,8 +121,10 @@ class ArticlePage:
 
     def _within_container(self, kept: list[int]) -> list[int]:
         """Only the lines of the element that holds the text: the deepest one
-        around its best paragraph that carries nearly all of its weight. An
-        author's bio or a teaser in the next table cell is not the article's."""
+        around its best paragraph that carries nearly all of its weight, with
+        the lines that run on from it unbroken (a poem above its long note).
+        An author's bio or a teaser in the next table cell, after a link, is
+        not the article's."""
         if not kept:
             return kept
         doc, scores = self.document, self._scores
@@ -131,7 +133,13 @@ class ArticlePage:
         while el is not None:
             start, end = doc.span(el)
             if sum(scores[i] for i in kept if start <= i < end and scores[i] > 0) >= _CONTAINER_SHARE * total:
-                return [i for i in kept if start <= i < end]
+                blocks: list[list[int]] = []
+                for i in kept:
+                    if blocks and i == blocks[-1][-1] + 1:
+                        blocks[-1].append(i)
+                    else:
+                        blocks.append([i])
+                return [i for block in blocks if any(start <= j < end for j in block) for i in block]
             el = el.getparent()
         return kept
 

@@ -21,6 +21,8 @@ from parknews.pages.layout import Line
 from parknews.vocab import BOILER_LINE_RE, JUNK_LINE_RE, PROSE_PUNCT, SECTION_BREAK_RE
 
 _ITEM_TAGS = frozenset({"li", "dd", "dt"})
+# A toolbar's buttons: 【打印】【关闭】 …
+_TOOL = re.compile(r"[【\[][^】\]]{1,8}[】\]]")
 #: A notice (rights, disclaimer) is a short line; a sentence that mentions 版权所有 is text.
 NOTICE_MAX = 120
 # Phrases of Chinese between spaces: how some blogs write commas (a keyword
@@ -69,6 +71,9 @@ def line_score(line: Line, key: str) -> float:
         return -(3 + size / 10)
     if is_info_line(key):
         return -(2 + size / 10)  # the info row marks where the text begins or ends
+    tools = _TOOL.findall(text)
+    if len(tools) >= 3 and sum(map(len, tools)) >= 0.5 * size:
+        return -(2 + size / 10)  # 【我来说两句】【推荐】【打印】: a toolbar
     own = size - links
     punct = sum(map(text.count, PROSE_PUNCT)) + 0.5 * min(len(_SPACED.findall(text)), _SPACED_MAX)
     # length counts up to a long paragraph's, punctuation up to a sentence's density:

@@ -19,6 +19,7 @@ from parknews.vocab import (
     CLICKS_RE,
     DATE_LABEL,
     LABELLED_DATE_RE,
+    PROSE_PUNCT,
     SOURCE_END_RE,
     SOURCE_LINE_RE,
     SOURCE_RE,
@@ -38,6 +39,8 @@ _INFO_WORDS = re.compile(
 )
 #: Info rows are short: a sentence that mentions a date or a count is text.
 INFO_ROW_MAX = 100
+#: A byline (account name and date, 原创 GameForce 2019-09-04 22:18) is shorter still.
+_BYLINE_MAX = 40
 
 
 def is_info_line(key: str) -> bool:
@@ -52,7 +55,10 @@ def is_info_line(key: str) -> bool:
         return True
     if CLICK_LABEL_RE.search(key):
         return True
-    return bool(find_dates(key)) and bool(_INFO_WORDS.search(key))
+    if not find_dates(key):
+        return False
+    # a date beside author or count words, or beside a name and nothing that reads as a sentence
+    return bool(_INFO_WORDS.search(key)) or (len(key) < _BYLINE_MAX and not any(c in PROSE_PUNCT for c in key))
 
 
 def labelled_date(keys: list[str]) -> str | None:
