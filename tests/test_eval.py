@@ -135,6 +135,11 @@ def test_fields_a_peer_does_not_extract_are_its_misses():
     }
     assert statuses(TRUTH, from_trafilatura(None)) == dict.fromkeys(FIELDS, "wrong")
     assert statuses(dict(TRUTH, clicks=None), from_gne(None))["clicks"] == "unscored"
+    # where "no source" is an accepted answer, parknews finding none is right; a peer not looking is not
+    none_accepted = dict(TRUTH, accept={"source": [None]})
+    assert statuses(none_accepted, dict(RIGHT, source=None))["source"] == "right"
+    assert statuses(none_accepted, gne)["source"] == "wrong"
+    assert statuses(none_accepted, {})["source"] == "wrong"  # a page parknews exported nothing for
 
 
 # ------------------------------------------------------------------ figures

@@ -94,12 +94,33 @@ class Verdict:
 
 
 def judge(truth: Mapping[str, Any], got: Mapping[str, Any]) -> dict[str, Verdict]:
-    """Every field of one page. ``got`` holds what an extractor returned; a field
-    it lacks (an extractor without click counts, a page it exported nothing for)
-    is ``None``, a miss wherever the truth states the field."""
-    verdicts = {field: _judge_value(field, truth, got.get(field)) for field in FIELDS if field != "body"}
-    verdicts["body"] = _judge_body(truth, got.get("body"))
+    """Every field of one page. ``got`` holds what an extractor returned. A field
+    it lacks altogether (an extractor without click counts, a page parknews
+    exported nothing for) is a miss wherever the truth states the field, even
+    where an accepted answer is "none": not looking is not the same as finding
+    that the page has none."""
+    verdicts = {}
+    for field in FIELDS:
+        if field not in got:
+            status: Status = "wrong" if _stated(field, truth) else "unscored"
+            verdicts[field] = Verdict(status, None, _want(field, truth), "not extracted")
+        elif field == "body":
+            verdicts[field] = _judge_body(truth, got[field])
+        else:
+            verdicts[field] = _judge_value(field, truth, got[field])
     return verdicts
+
+
+def _stated(field: str, truth: Mapping[str, Any]) -> bool:
+    if field == "body":
+        return truth.get("body_start") is not None or truth.get("body_end") is not None
+    return truth.get(field) is not None
+
+
+def _want(field: str, truth: Mapping[str, Any]) -> Any:
+    if field == "body":
+        return {"body_start": truth.get("body_start"), "body_end": truth.get("body_end")}
+    return truth.get(field)
 
 
 # ------------------------------------------------------------------ fields
@@ -150,12 +171,11 @@ def _judge_body(truth: Mapping[str, Any], got: Any) -> Verdict:
     accept = truth.get("accept", {})
     starts = _texts([truth.get("body_start"), *accept.get("body_start", [])])
     ends = _texts([truth.get("body_end"), *accept.get("body_end", [])])
-    want = {"body_start": truth.get("body_start"), "body_end": truth.get("body_end")}
     body = _present(got)
-    if truth.get("body_start") is None and truth.get("body_end") is None:
+    if not _stated("body", truth):
         return Verdict("unscored" if body is None else "spurious", got, None)
     problems = _body_problems(str(body or ""), starts, ends, truth)
-    return Verdict("wrong" if problems else "right", got, want, "; ".join(problems))
+    return Verdict("wrong" if problems else "right", got, _want("body", truth), "; ".join(problems))
 
 
 def _body_problems(body: str, starts: Sequence[str], ends: Sequence[str], truth: Mapping[str, Any]) -> list[str]:
