@@ -386,7 +386,9 @@ def test_eval_under_a_floor_it_misses_exits_1_and_raises_only_what_went_up(mini,
     assert "Floor raised: mini title 1 → 3" in proc.stdout
 
 
-@pytest.mark.parametrize("broken", ["no manifest", "page not in manifest", "report inside", "no such dir"])
+@pytest.mark.parametrize(
+    "broken", ["no manifest", "page not in manifest", "report inside", "report unwritable", "no such dir"]
+)
 def test_a_bad_corpus_stops_before_anything_with_exit_2(mini, tmp_path, broken):
     report = tmp_path / "report.json"
     if broken == "no manifest":
@@ -400,6 +402,10 @@ def test_a_bad_corpus_stops_before_anything_with_exit_2(mini, tmp_path, broken):
     elif broken == "report inside":
         report = mini / "report.json"
         want = f"report {str(report)!r} would be written inside corpus {str(mini)!r}"
+    elif broken == "report unwritable":
+        (tmp_path / "data").write_text("a file, not a directory", "utf-8")
+        report = tmp_path / "data" / "report.json"
+        want = f"output directory {str(report.parent)!r} cannot be created: File exists"
     else:
         mini = tmp_path / "none"
         want = f"corpus {str(mini)!r} is not a directory"

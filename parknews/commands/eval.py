@@ -39,6 +39,7 @@ from parknews.evaluation.floor import FloorError, raised, read_floor, shortfalls
 from parknews.evaluation.peers import PEERS, Extractor, load_peers, versions
 from parknews.evaluation.results import PARKNEWS, CorpusResult, Reading
 from parknews.evaluation.scoring import FIELDS
+from parknews.feeds import OutputError, check_output_dirs
 from parknews.jsonfile import write_json
 from parknews.pages import Document, classify
 from parknews.replay import REPLAY_SETTINGS, ReplayServer
@@ -160,6 +161,10 @@ class Command(ScrapyCommand):
         for corpus in self.corpora:
             if self.report.is_relative_to(corpus.root):
                 _fail(f"report {str(self.report)!r} would be written inside corpus {str(corpus.root)!r}")
+        try:  # now, not after the whole evaluation (a read-only checkout)
+            check_output_dirs([str(self.report), *([opts.floor] if opts.raise_floor else [])], create=True)
+        except OutputError as exc:
+            _fail(str(exc))
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None

@@ -85,7 +85,7 @@ class Verdict:
     status: Status
     got: Any = None
     want: Any = None
-    #: for a wrong body: which checks failed (start, end, chrome words, snippets)
+    #: what failed: a body's checks (start, end, chrome words, snippets), or "not extracted"
     why: str = ""
 
     @property
