@@ -4,9 +4,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+PEERS_STAMP := $(VENV)/.peers-$(shell cat requirements.txt bench/requirements.txt | cksum | cut -d' ' -f1)
 ARGS   ?=
 
-.PHONY: install chromium crawl cron demo test lint bench clean
+.PHONY: install chromium crawl cron demo test lint eval peers bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,16 +48,29 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## score extraction field by field on corpora of saved pages (default: fixtures/ and, when it
+## exists, ../shared/realworld-dev/), beside GNE and trafilatura; writes data/eval-report.json.
+## ARGS passes corpora and options: make eval ARGS='--floor .ci/eval-floor.json fixtures'
+eval: $(PEERS_STAMP)
+	$(BIN)/scrapy eval $(ARGS)
+
+## the extractors parknews is compared with (and py-spy for the bench), into .venv; the
+## project's pins win
+peers: $(PEERS_STAMP)
+
+$(PEERS_STAMP): $(STAMP) bench/requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.txt
+	@rm -f $(VENV)/.peers-* && touch $@
+
 ## what a crawl costs, beside bare Scrapy, trafilatura and GNE, on a local replay
 ## site of N articles (default 5000): prints a table, writes bench/results.json
 N ?= 5000
 BENCH_ARGS ?=
-bench: install
+bench: install $(PEERS_STAMP)
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx \
 	    || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && echo "Installing nginx (apt-get install nginx)" \
 	         && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } \
 	    || echo "note: no nginx: the bench serves the site with its own asyncio server"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.txt
 	$(BIN)/python bench/run.py --n $(N) $(BENCH_ARGS)
 
 clean:

@@ -4,14 +4,19 @@ Pages are fetched through Scrapy with the project's settings (user agent,
 robots.txt, politeness) and written byte for byte, with status and
 Content-Type, in the format ``parknews.replay`` serves, so fixtures can be
 refreshed when the site changes its templates.
+
+With ``--expect``, each page's current extraction (what ``to_item()`` gives,
+in the ``expected.json`` schema ``scrapy eval`` scores) is written beside it
+as its expected record: a draft for a person to check and correct, which is
+quicker and less error-prone than typing the record. A record already there
+is someone's checked truth and is kept, unless ``--replace-expected`` says
+otherwise.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -19,8 +24,13 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from scrapy.http import TextResponse
 
-from parknews.config import ConfigError, parse_start_urls
+from parknews.config import ConfigError, ParknewsConfig, parse_start_urls
+from parknews.evaluation.corpus import record_of
+from parknews.jsonfile import write_json
+from parknews.pages import Document, classify
+from parknews.spiders.parknews import looks_like_html
 
 if TYPE_CHECKING:
     import argparse
@@ -53,9 +63,13 @@ class SaveSpider(scrapy.Spider):
         "SPIDERMON_ENABLED": False,
     }
 
-    def __init__(self, urls: list[str], out: Path, **kwargs: Any) -> None:
+    def __init__(
+        self, urls: list[str], out: Path, expect: bool = False, replace_expected: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.urls, self.out, self.saved = urls, out, {}
+        self.expect, self.replace_expected = expect, replace_expected
+        self.records: dict[str, dict[str, Any]] = {}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.urls:
@@ -72,19 +86,41 @@ class SaveSpider(scrapy.Spider):
         key = parts.path + (f"?{parts.query}" if parts.query else "")
         self.saved[key] = {"file": rel, "status": response.status, "headers": headers}
         self.logger.info("Saved %s (%s) as %s", url, response.status, rel)
+        if self.expect:
+            self._read(key, response)
+
+    def _read(self, key: str, response: Response) -> None:
+        """The page as the crawl reads it, as a draft expected record."""
+        if not (200 <= response.status < 300 and isinstance(response, TextResponse) and looks_like_html(response)):
+            self.logger.warning("No expected record for %s: not an HTML page (HTTP %s)", response.url, response.status)
+            return
+        page = classify(Document.from_response(response), ParknewsConfig.from_crawler(self.crawler).script)
+        self.records[key] = record_of(page.kind, page.to_item() if page.kind == "article" else None)
 
     def closed(self, reason: str) -> None:
         manifest_path = self.out / "manifest.json"
-        manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {"pages": {}}
+        manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
         if self.urls:
             first = urlsplit(self.urls[0])
             manifest.setdefault("origin", f"{first.scheme}://{first.netloc}")
-        manifest["pages"].update(self.saved)
-        fd, tmp = tempfile.mkstemp(dir=self.out, prefix=".manifest.", suffix=".part")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(manifest, f, ensure_ascii=False, indent=1, sort_keys=True)
-            f.write("\n")
-        os.replace(tmp, manifest_path)
+        manifest.setdefault("pages", {}).update(self.saved)
+        # as fixtures/generate.py writes it: a re-saved page changes its own entry only
+        write_json(manifest_path, manifest)
+        if self.expect:
+            self._write_expected()
+
+    def _write_expected(self) -> None:
+        path = self.out / "expected.json"
+        expected = json.loads(path.read_text("utf-8")) if path.exists() else {}
+        for key, record in self.records.items():
+            if key in expected and not self.replace_expected:
+                self.logger.warning("Kept the existing record of %s in %s (--replace-expected replaces it)", key, path)
+                continue
+            expected[key] = record
+            self.logger.info(
+                "Wrote the expected record of %s (%s) to %s: check and correct it", key, record["kind"], path
+            )
+        write_json(path, expected)
 
 
 class Command(ScrapyCommand):
@@ -99,6 +135,14 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--dir", default="fixtures", help="fixtures directory (default: fixtures)")
+        parser.add_argument(
+            "--expect",
+            action="store_true",
+            help="also write each page's current extraction into expected.json, for you to check and correct",
+        )
+        parser.add_argument(
+            "--replace-expected", action="store_true", help="with --expect: replace records expected.json already has"
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not args:
@@ -107,10 +151,26 @@ class Command(ScrapyCommand):
             urls = list(parse_start_urls(args))
         except ConfigError as exc:
             raise UsageError(str(exc)) from exc
+        if opts.replace_expected and not opts.expect:
+            raise UsageError("--replace-expected goes with --expect")
         out = Path(opts.dir)
+        if opts.expect:
+            _check_expected(out / "expected.json")
         out.mkdir(parents=True, exist_ok=True)
         assert self.crawler_process is not None
-        self.crawler_process.crawl(SaveSpider, urls=urls, out=out)
+        self.crawler_process.crawl(
+            SaveSpider, urls=urls, out=out, expect=opts.expect, replace_expected=opts.replace_expected
+        )
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
+
+
+def _check_expected(path: Path) -> None:
+    """Records are merged into an existing expected.json: one that cannot be read stops the run before any fetch."""
+    try:
+        records = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{str(path)!r} cannot be read as JSON: {exc}") from exc
+    if not isinstance(records, dict):
+        raise UsageError(f"{str(path)!r} is not a JSON object of records")
