@@ -23,6 +23,7 @@ from parknews.items import Article
 from parknews.loaders import ArticleLoader
 from parknews.pages import info
 from parknews.pages.body import BREAK, Run, best_run, line_score, widen
+from parknews.pages.breadcrumb import read_breadcrumb
 from parknews.pages.document import Document, label_key
 from parknews.pages.title import find_title, title_text
 from parknews.pages.urls import canonical_url
@@ -275,9 +276,10 @@ class ArticlePage:
     def category(self) -> str | None:
         # An article's breadcrumb often ends with its own title.
         title = label_key(self.title or "")
+        ti = self.title_index
         crumbs = [
             c
-            for c in self.document.breadcrumb
+            for c in read_breadcrumb(self.document, before=ti if ti is not None else self.run.start if self.run else 0)
             if len(c) <= 25 and c != title and not (title and (title[:8] in c or (c in title and len(c) > 8)))
         ]
         if crumbs:

@@ -36,8 +36,9 @@ _ARROWS = ("->", "=>", ">", "›", "»", "→", "＞")
 # Separators a marked breadcrumb may use too.
 _ANY_SEPARATOR = re.compile(r"\s*(?:->|=>|>>|>|&gt;|›|»|→|＞|/|\\|\||｜|\s-\s)\s*")
 _PART_TRIM = " -–—>›»→＞/\\|｜:："
-#: What a breadcrumb part is at most: section names are short.
-_PART_MAX = 25
+#: A breadcrumb's parts at most, home and the page included: a path, not a menu.
+_PARTS_MAX = 7
+_ADDRESS = re.compile(r"https?:|www\.|\.(?:com|cn|net|org|html?|shtml|php|aspx?)\b", re.I)
 
 
 def _marked(el: etree._Element) -> bool:
@@ -80,11 +81,15 @@ def _crumb_row(line: Line) -> list[str] | None:
         text = text[mark.end() :]
     cell = text.split(" | ")[0]  # a table row: the crumbs are one cell
     parts = [p for p in _parts(cell, _ANY_SEPARATOR if mark else _STRONG_SEPARATOR) if p]
-    if not 2 <= len(parts) <= 7 or any(len(p) > 40 for p in parts[:-1]):
+    if not 2 <= len(parts) <= _PARTS_MAX or any(len(p) > 40 for p in parts[:-1]):
         return None
     if mark:
         return parts
-    if line.link_chars < 0.5 * len("".join(parts[:-1])):
+    # mostly links, but not one link that happens to hold a ">" ("＜新竹＞半日遊", "EDA/IP/IC设计"),
+    # and no address (www.site.com/blog/…)
+    if line.link_chars < 0.5 * len("".join(parts[:-1])) or line.link_chars >= len(line.text.replace(" ", "")):
+        return None
+    if any(_ADDRESS.search(p) for p in parts):
         return None
     home = parts[0].lower() in {w.lower() for w in HOME_WORDS} or parts[0].endswith(("首页", "首頁"))
     # "/" also joins menus (新闻 / 体育 / 娱乐 …): then only a short row from the home page, or of three to five links
@@ -103,8 +108,13 @@ def _column_crumbs(lines: list[Line], i: int) -> list[str] | None:
     return parts if len(parts) >= 2 else None
 
 
-def read_breadcrumb(doc: Document) -> list[str]:
-    """Section names of the page's breadcrumb, outermost first, as matching keys."""
+def read_breadcrumb(doc: Document, before: int | None = None) -> list[str]:
+    """Section names of the page's breadcrumb, outermost first, as matching keys.
+
+    A breadcrumb known only by its form is taken only from the lines above
+    ``before`` (an article's heading, which it precedes): elsewhere such a
+    row is a related headline or a menu.
+    """
     if doc.root is None:
         return []
     for line in doc.lines:
@@ -117,7 +127,7 @@ def read_breadcrumb(doc: Document) -> list[str]:
             parts = _marked_parts(doc, el)
             if parts:
                 return parts
-    for i, line in enumerate(doc.lines):
+    for i, line in enumerate(doc.lines[:before]):
         if len(line.text) < 200:
             parts = _crumb_row(line) or _column_crumbs(doc.lines, i)
             if parts:
@@ -141,6 +151,6 @@ def _marked_parts(doc: Document, el: etree._Element) -> list[str]:
         if len(parts) < 2:
             return []
     parts = [p for p in parts if p]
-    if not parts or any(len(p) > 60 for p in parts[:-1]):
-        return []
+    if not parts or len(parts) > _PARTS_MAX or any(len(p) > 60 for p in parts[:-1]):
+        return []  # a menu's items, not a path
     return _clean(parts)
