@@ -24,8 +24,9 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "googl
 _HANDLER = "parknews.clicks.browser.LazyPlaywrightHandler"
 _BLOCKED_TYPES = frozenset({"image", "font", "media"})
 
-#: True once a click label in the rendered page is followed by its number.
-_LABELLED_NUMBER = json.dumps(CLICK_LABEL + r"\s*[:：]?\s*[(（\[]?\s*\d")
+#: True once a click label in the rendered page is followed, on its own line, by its number
+#: (not by the first digit of the next line, which would end the wait before the count is in).
+_LABELLED_NUMBER = json.dumps(CLICK_LABEL + r"[^\S\n]*[:：]?[^\S\n]*[(（\[]?[^\S\n]*\d")
 WAIT_FOR_CLICKS_JS = f"() => new RegExp({_LABELLED_NUMBER}).test(document.body ? document.body.innerText : '')"
 
 
