@@ -86,13 +86,25 @@ class ClickCounts:
         wait = PageMethod("wait_for_function", WAIT_FOR_CLICKS_JS, timeout=self.config.render_timeout * 1000)
         self.crawler.stats.inc_value("parknews/render_requests")
         # The page is not handed to the callback, so scrapy-playwright closes
-        # it itself, also when rendering fails.
+        # it itself, also when rendering fails. The render waits for the click
+        # count, not for the load event: a page that tries to navigate away
+        # while it loads never fires it (see parknews.clicks.browser). What the
+        # rendered page says is not followed either: the browser has followed
+        # the HTTP redirects, and a <meta> refresh its scripts wrote is no
+        # request for Scrapy to make.
         return Request(
             url,
             callback=self._rendered,
             errback=self._render_failed,
             dont_filter=True,
-            meta={**meta, "playwright": True, "playwright_page_methods": [wait], "dont_retry": True},
+            meta={
+                **meta,
+                "playwright": True,
+                "playwright_page_goto_kwargs": {"wait_until": "commit"},
+                "playwright_page_methods": [wait],
+                "dont_retry": True,
+                "dont_redirect": True,
+            },
         )
 
     def _rendered(self, response: Response) -> Iterator[Any]:
