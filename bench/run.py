@@ -340,7 +340,7 @@ def render_bench(count: int, base: Path, work: Path, prefer_nginx: bool) -> dict
         importlib.util.find_spec("parknews.clicks.render") is None
         or importlib.util.find_spec("scrapy_playwright") is None
     ):
-        return {"skipped": "no browser render path in parknews (parknews.clicks.render / scrapy-playwright missing)"}
+        return {"skipped": "scrapy-playwright is not installed"}
     from parknews.clicks.render import chromium_path
 
     if chromium_path() is None:
