@@ -39,6 +39,8 @@ from parknews.vocab import (
 
 #: The share of the text's weight that the element holding it carries.
 _CONTAINER_SHARE = 0.9
+#: Lines after the text where its date and counts may follow (a blog's post footer).
+_TAIL_LINES = 12
 #: Items of a list after the text at most.
 _TAIL_IN_MAX = 24
 _DATA_ITEM = re.compile(r"[:：]|\d|^[一二三四五六七八九十]+、|^[①-⑳]")
@@ -111,14 +113,49 @@ class ArticlePage:
                 continue
             kept.append(i)
         kept = self._within_container(kept)
-        kept = _cut_sign_off(kept, self._scores, doc.keys, dropped=set(range(start, end)) - set(kept))
+        kept = self._cut_sign_off(kept, start, end)
         # widgets and promotion left at either end: lines that are no sentence
-        scores, keys = self._scores, doc.keys
-        while kept and (scores[kept[-1]] < 0 or PROMO_LINE_RE.search(keys[kept[-1]])):
+        scores = self._scores
+        while kept and (scores[kept[-1]] < 0 or self._site_promo(kept)):
             kept.pop()
         while kept and scores[kept[0]] < 0:
             kept.pop(0)
         return self._lead_in(kept, title) + kept + self._tail_in(kept)
+
+    def _site_promo(self, kept: list[int]) -> bool:
+        """The last line is the site's promotion (its app, its newsletter), not
+        the author's sign-off: it promotes, and it sits outside the container
+        of the paragraph before it."""
+        return self._promotes(kept[-1], kept[-2] if len(kept) > 1 else None)
+
+    def _promotes(self, i: int, before: int | None) -> bool:
+        if not PROMO_LINE_RE.search(self.document.keys[i]):
+            return False
+        lines = self.document.lines
+        return before is None or lines[i].owner.getparent() is not lines[before].owner.getparent()
+
+    def _cut_sign_off(self, kept: list[int], start: int, end: int) -> list[int]:
+        """End the text at its sign-off (编辑|…, 来源|…, the site's 扫描二维码 …)
+        when what follows is the account's footer rather than more text: the
+        lines after it weigh little against the text before it."""
+        if len(kept) < 4:
+            return kept
+        keys, scores = self.document.keys, self._scores
+
+        def signs_off(i: int) -> bool:
+            return bool(JUNK_LINE_RE.match(keys[i]) or SOURCE_LINE_RE.match(keys[i]) or PROMO_LINE_RE.search(keys[i]))
+
+        total = sum(scores[i] for i in kept if scores[i] > 0)
+        lines = range(start, end)
+        for i in lines[len(lines) // 2 :]:
+            before = next((j for j in reversed(kept) if j < i), None)
+            if not (JUNK_LINE_RE.match(keys[i]) or SOURCE_LINE_RE.match(keys[i]) or self._promotes(i, before)):
+                continue
+            # what follows, credits and promotion aside
+            after = sum(scores[j] for j in kept if j > i and scores[j] > 0 and not signs_off(j))
+            if after < 0.15 * total:
+                return [j for j in kept if j < i]
+        return kept
 
     def _within_container(self, kept: list[int]) -> list[int]:
         """Only the lines of the element that holds the text: the deepest one
@@ -234,7 +271,7 @@ class ArticlePage:
         if not self.body_indexes:
             return []
         last = self.body_indexes[-1]
-        return self.document.keys[last : last + 8]
+        return self.document.keys[last : last + _TAIL_LINES]
 
     @cached_property
     def published(self) -> list[str]:
@@ -317,11 +354,15 @@ class ArticlePage:
     @property
     def _headline(self) -> bool:
         """A heading that names a story, not a page of the site (关于我们, 联系方式:
-        short, and the text of the site's own menu links)."""
+        short, and the text of a link in the site's menus)."""
         title = label_key(self.title or "")
         if len(title) < 6:
             return False
-        return all(label_key(link.text) != title for link in self.document.links)
+        chrome = self.document.chrome
+        return not any(
+            label_key(link.text) == title and any(el in chrome for el in a.iterancestors())
+            for a, link in self.document.anchors
+        )
 
     # ---------------------------------------------------------- click count
     @cached_property
@@ -385,25 +426,3 @@ _DATE_METAS = (
     "citation_date",
     "DC.date",
 )
-
-
-def _is_sign_off(key: str) -> bool:
-    """Credits, source or promotion: what a site puts after an article's last paragraph."""
-    return bool(JUNK_LINE_RE.match(key) or SOURCE_LINE_RE.match(key) or PROMO_LINE_RE.search(key))
-
-
-def _cut_sign_off(kept: list[int], scores: list[float], keys: list[str], dropped: set[int]) -> list[int]:
-    """End the text at its sign-off (编辑|…, 来源|…, 扫描二维码 …) when what
-    follows is the account's footer rather than more text: the lines after
-    it weigh little against the text before it."""
-    if len(kept) < 4:
-        return kept
-    lines = sorted(dropped | set(kept))
-    total = sum(scores[i] for i in kept if scores[i] > 0)
-    for i in lines[len(lines) // 2 :]:
-        if not _is_sign_off(keys[i]):
-            continue
-        after = sum(scores[j] for j in kept if j > i and scores[j] > 0)
-        if after < 0.15 * total:
-            return [j for j in kept if j < i]
-    return kept
