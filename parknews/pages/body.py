@@ -21,6 +21,9 @@ from parknews.pages.layout import Line
 from parknews.vocab import BOILER_LINE_RE, JUNK_LINE_RE, PROSE_PUNCT, SECTION_BREAK_RE
 
 _ITEM_TAGS = frozenset({"li", "dd", "dt"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# A heading that only says "comments" (as a button it says the same: only a heading is a break).
+_COMMENTS_HEADING = re.compile(r"^(?:评论|評論|留言|评论区|評論區|comments?|feedback)\s*[:：]?$", re.I)
 # A toolbar's buttons: 【打印】【关闭】 …
 _TOOL = re.compile(r"[【\[][^】\]]{1,8}[】\]]")
 #: A notice (rights, disclaimer) is a short line; a sentence that mentions 版权所有 is text.
@@ -61,8 +64,10 @@ def line_score(line: Line, key: str) -> float:
     if size == 0:
         return 0.0
     links = line.link_chars
-    if size <= _HEADING_MAX and SECTION_BREAK_RE.search(key):
-        return BREAK  # 相关文章, 评论: the text has ended
+    if size <= _HEADING_MAX and (
+        SECTION_BREAK_RE.search(key) or (line.owner.tag in _HEADINGS and _COMMENTS_HEADING.match(key))
+    ):
+        return BREAK  # 相关文章, 已有3条评论, a 评论 heading: the text has ended
     if line.boiler:
         return -(4 + size / 8)
     if links >= 0.6 * size or (line.lead_link and links >= 6 and line.owner.tag in _ITEM_TAGS):
