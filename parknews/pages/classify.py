@@ -35,11 +35,9 @@ Page = ArticlePage | ListPage | HubPage | OtherPage
 
 
 def _body_is_list(article: ArticlePage, listing: ListPage) -> bool:
-    """Most of what reads as the article's text is the list's own lines (its teasers)."""
-    if listing.container is None:
-        return False
-    start, end = article.document.span(listing.container)
-    inside = sum(1 for i in article.body_indexes if start <= i < end)
+    """Most of what reads as the article's text is the list's items (their teasers)."""
+    spans = [article.document.span(item) for item in listing.items]
+    inside = sum(1 for i in article.body_indexes if any(start <= i < end for start, end in spans))
     return inside >= 0.5 * len(article.body_indexes)
 
 

@@ -81,6 +81,19 @@ class ListPage:
         """The element holding the main list."""
         return self._list_groups[0]
 
+    @cached_property
+    def items(self) -> list[etree._Element]:
+        """The list's items: the container's children that hold an article link."""
+        container = self.container
+        if container is None:
+            return []
+        wanted = {canonical_url(link.url) for link in self.article_links}
+        found = []
+        for child in container:
+            if any(canonical_url(link.url) in wanted for a, link in self.document.anchors if is_descendant(a, child)):
+                found.append(child)
+        return found
+
     @property
     def article_links(self) -> list[Link]:
         """The list's article links, canonical, in page order."""
