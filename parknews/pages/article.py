@@ -42,10 +42,10 @@ _CONTAINER_SHARE = 0.9
 #: Lines after the text where its date and counts may follow (a blog's post footer).
 _TAIL_LINES = 12
 #: Items of a list after the text at most.
-_TAIL_IN_MAX = 24
+_TAIL_IN_MAX = 60
 _DATA_ITEM = re.compile(r"[:：]|\d|^[一二三四五六七八九十]+、|^[①-⑳]")
 #: Lines of a lead-in at most (deck, kicker, bylines).
-_LEAD_IN_MAX = 6
+_LEAD_IN_MAX = 80
 
 
 class ArticlePage:
@@ -208,10 +208,10 @@ class ArticlePage:
         return found
 
     def _tail_in(self, kept: list[int]) -> list[int]:
-        """A list of short items after the last paragraph, to the end of its
-        container (a spec sheet, 项目: 数值 lines, a numbered list), belongs
-        to the text. Only items with the form of data (a colon, a number, an
-        enumerator), and only when the container ends where they do."""
+        """Lines after the last paragraph, to the end of its container, belong
+        to the text when none of them is furniture: a spec sheet, a
+        programme's last sessions, the organisers' contacts. All of them or
+        none: the container must end within a few dozen lines."""
         if not kept:
             return []
         doc = self.document
@@ -222,11 +222,13 @@ class ArticlePage:
             line, key = doc.lines[j], doc.keys[j]
             if line.owner is not last and line.owner.getparent() is not parent:
                 return found
-            if len(found) == _TAIL_IN_MAX or not _DATA_ITEM.search(key) or len(key) > 80:
+            if len(found) == _TAIL_IN_MAX or len(key) > 200 or line.boiler or self._scores[j] <= BREAK:
                 return []
-            if line.boiler or line.link_chars or self._scores[j] <= BREAK or info.is_info_line(key):
-                return []
+            if line.link_chars >= 0.6 * len(line.text):
+                continue  # an address or a mail link among them: not text, not the end either
             if JUNK_LINE_RE.match(key) or PROMO_LINE_RE.search(key) or BOILER_LINE_RE.search(key):
+                return []
+            if info.is_info_line(key):
                 return []
             found.append(j)
         return found
