@@ -257,7 +257,8 @@ class ArticlePage:
         ti = self.title_index
         if ti is None or ti >= first:
             return keys[max(0, first - 4) : first]
-        return keys[ti + 1 : min(first, ti + 12)]
+        # below the heading, and, when the text starts much lower, above the text too
+        return keys[ti + 1 : min(first, ti + 12)] + keys[max(ti + 12, first - 6) : first]
 
     @cached_property
     def _above_keys(self) -> list[str]:
