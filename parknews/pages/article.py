@@ -25,7 +25,7 @@ from parknews.pages import info
 from parknews.pages.body import BREAK, Run, best_run, line_score, widen
 from parknews.pages.breadcrumb import read_breadcrumb
 from parknews.pages.document import Document, label_key
-from parknews.pages.title import find_title, title_text
+from parknews.pages.title import find_title, head_segments, title_text
 from parknews.pages.urls import canonical_url
 from parknews.text import strip_glosses
 from parknews.vocab import (
@@ -39,6 +39,8 @@ from parknews.vocab import (
 
 #: The share of the text's weight that the element holding it carries.
 _CONTAINER_SHARE = 0.9
+# A journal's issue in its breadcrumb (Vol.8 No.2, 第3期) is no section.
+_ISSUE = re.compile(r"vol\.?\d|no\.\d|第.{1,4}[期卷]", re.I)
 #: Lines after the text where its date and counts may follow (a blog's post footer).
 _TAIL_LINES = 12
 #: Items of a list after the text at most.
@@ -314,17 +316,35 @@ class ArticlePage:
 
     @cached_property
     def category(self) -> str | None:
-        # An article's breadcrumb often ends with its own title.
+        """The breadcrumb's last section (not the article's own title, nor a
+        journal issue); else a section label right above the heading that the
+        ``<title>`` names too (``报社新闻 频道`` over the headline of
+        ``标题-报社新闻-网站``); else ``article:section``."""
         title = label_key(self.title or "")
         ti = self.title_index
         crumbs = [
             c
             for c in read_breadcrumb(self.document, before=ti if ti is not None else self.run.start if self.run else 0)
-            if len(c) <= 25 and c != title and not (title and (title[:8] in c or (c in title and len(c) > 8)))
+            if len(c) <= 25
+            and c != title
+            and not (title and (title[:8] in c or (c in title and len(c) > 8)))
+            and not _ISSUE.search(c)
         ]
         if crumbs:
             return crumbs[-1]
-        return self.document.meta("article:section")
+        return self._section_label() or self.document.meta("article:section")
+
+    def _section_label(self) -> str | None:
+        ti = self.title_index
+        if ti is None:
+            return None
+        doc = self.document
+        named = set(head_segments(doc.head_title)[1:])
+        for line, key in zip(doc.lines[max(0, ti - 3) : ti], doc.keys[max(0, ti - 3) : ti], strict=True):
+            label = key.split(" ")[0]
+            if label in named and len(label) <= 12 and line.link_chars >= len(label):
+                return label
+        return None
 
     @cached_property
     def canonical(self) -> str:

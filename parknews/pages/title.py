@@ -20,7 +20,11 @@ from parknews.pages.document import Document, label_key
 from parknews.pages.layout import Line
 from parknews.vocab import LABELLED_DATE_RE, SOURCE_RE
 
-_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--+|——|—|–|-(?=\s)|(?<=\s)-|»|::|:：|·|/(?=\s)|(?<=\s)@(?=\s))\s*")
+# <title> separators; a bare "-" only between Chinese (标题-栏目-网站), never inside COVID-19 or 2020-09
+_SEPARATORS = re.compile(
+    r"\s*(?:_|\||｜|--+|——|—|–|-(?=\s)|(?<=\s)-|(?<=[\u4e00-\u9fff？！」”）])-(?=[\u4e00-\u9fff])"
+    r"|»|::|:：|·|/(?=\s)|(?<=\s)@(?=\s))\s*"
+)
 _HEADING_POINTS = {"h1": 30, "h2": 20, "h3": 12, "h4": 6, "h5": 4, "h6": 4}
 _TITLE_NAME = re.compile(r"^(?!.*sub)(?:.*(?:title|tit\b|headline|heading|biaoti|subject|arttit|newstit)|bt$)", re.I)
 _LOGO_NAME = re.compile(r"logo|brand|sitename|site-name|site_name", re.I)
