@@ -46,9 +46,11 @@ CLICKS_AFTER_RE = re.compile(
 CLICK_LABEL_RE = re.compile(CLICK_LABEL + r"(?:\s*[:：]|(?=\s*$|\s+\S{1,6}[:：]|\s*[|｜]))")
 #: A counter script's URL.
 COUNTER_SRC_RE = re.compile(r"count|click|hits?\b|views?\b|pv\.", re.I)
-#: The 来源 label and what follows it: "来源：人民网", "来源于国家统计局", "来源CSDN", "来自: 互联网".
+#: The 来源 label and what follows it: "来源：人民网", "来源于国家统计局", "来源CSDN", "来自: 互联网";
+#: without a colon only 来源 itself, before a Latin name or a bracket (出处 is a word of prose too).
 SOURCE_RE = re.compile(
-    r"(?:" + SOURCE_LABEL + r"\s*(?:于|於)?\s*[:：|｜]?|(?:来自|來自|转载自|轉載自|转自|轉自)\s*[:：])\s*(\S.*)"
+    r"(?:" + SOURCE_LABEL + r"\s*(?:于|於)?\s*[:：|｜]|(?:来源|來源)(?:于|於)?(?=\s*[A-Za-z\[【])|来源于|來源於"
+    r"|(?:来自|來自|转载自|轉載自|转自|轉自)\s*[:：])\s*(\S.*)"
 )
 #: Where a source's name ends: the next label, a date, a separator.
 SOURCE_END_RE = re.compile(
