@@ -66,6 +66,10 @@ _ISO_ZONED = re.compile(
 )
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_MONTH_HINT = re.compile(r"[A-Za-z]|月")
+
+
 class DateMatch(NamedTuple):
     """A date found in a text: where, and its value."""
 
@@ -96,6 +100,8 @@ def _value(y: int, mo: int, d: int, time: tuple[str | None, ...]) -> str | None:
 
 def find_dates(text: str) -> list[DateMatch]:
     """Every full date (with a year) in ``text``, in order; a time is kept when it follows."""
+    if not _YEAR.search(text):
+        return []  # every form has a four-digit year: most lines of a page are done here
     found: list[DateMatch] = []
     taken: list[tuple[int, int]] = []
 
@@ -114,7 +120,7 @@ def find_dates(text: str) -> list[DateMatch]:
         if day <= 12 < month:  # 05/13/2024: month first after all
             day, month = month, day
         add(m, int(m[4]), month, day, m.groups()[4:9])
-    if any(c.isalpha() and c.isascii() for c in text) or "月" in text:
+    if _MONTH_HINT.search(text):
         for m in _MDY.finditer(text):
             add(m, int(m[3]), _MONTHS[m[1].lower()], int(m[2]), m.groups()[3:8])
         for m in _DMonY.finditer(text):

@@ -25,7 +25,7 @@ from parknews.pages import info
 from parknews.pages.body import BREAK, Run, best_run, line_score, widen
 from parknews.pages.breadcrumb import read_breadcrumb
 from parknews.pages.document import Document, label_key
-from parknews.pages.title import find_title, head_segments, title_text
+from parknews.pages.title import Head, find_title, title_text
 from parknews.pages.urls import canonical_url
 from parknews.text import strip_glosses
 from parknews.vocab import (
@@ -70,9 +70,13 @@ class ArticlePage:
         return [line_score(line, key) for line, key in zip(doc.lines, doc.keys, strict=True)]
 
     @cached_property
+    def _head(self) -> Head:
+        return Head(self.document)
+
+    @cached_property
     def run(self) -> Run | None:
         """The run of lines that holds the text (title and info row may sit at its start)."""
-        first_title = find_title(self.document)
+        first_title = find_title(self.document, self._head)
         run = best_run(self._scores, after=first_title)
         if run is None:
             return None
@@ -81,7 +85,7 @@ class ArticlePage:
     @cached_property
     def title_index(self) -> int | None:
         """Index of the heading line, judged knowing where the text starts."""
-        return find_title(self.document, self.run.start if self.run else None, self._scores)
+        return find_title(self.document, self._head, self.run.start if self.run else None, self._scores)
 
     @cached_property
     def title(self) -> str | None:
@@ -339,7 +343,7 @@ class ArticlePage:
         if ti is None:
             return None
         doc = self.document
-        named = set(head_segments(doc.head_title)[1:])
+        named = set(self._head.segments[1:])
         for line, key in zip(doc.lines[max(0, ti - 3) : ti], doc.keys[max(0, ti - 3) : ti], strict=True):
             label = key.split(" ")[0]
             if label in named and len(label) <= 12 and line.link_chars >= len(label):

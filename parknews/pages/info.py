@@ -37,6 +37,10 @@ _INFO_WORDS = re.compile(
     r"posted|published|views|comments",
     re.I,
 )
+# What every info line holds: a number, or a label that may stand without one.
+_INFO_HINT = re.compile(
+    r"\d|来源|來源|稿源|出处|出處|位置|点击|點擊|浏览|瀏覽|阅读|閱讀|人气|人氣|访问|訪問|views?|hits|reads?", re.I
+)
 #: Info rows are short: a sentence that mentions a date or a count is text.
 INFO_ROW_MAX = 100
 #: A byline (account name and date, 原创 GameForce 2019-09-04 22:18) is shorter still.
@@ -47,7 +51,7 @@ def is_info_line(key: str) -> bool:
     """A line of the info row or a byline, never article text: labelled
     dates, click counts, 来源 lines, breadcrumbs, dates beside author or
     count words."""
-    if len(key) >= INFO_ROW_MAX:
+    if len(key) >= INFO_ROW_MAX or not _INFO_HINT.search(key):
         return False
     if SOURCE_LINE_RE.match(key) or (BREADCRUMB_MARK_RE.match(key)):
         return True

@@ -67,20 +67,15 @@ def _named(line: Line, holders: list[etree._Element], pattern: re.Pattern[str]) 
     return False
 
 
-def _self_link(doc: Document, line: Line) -> bool:
+def _self_link(doc: Document, line: Line, head: Head) -> bool:
     """A heading that links to the page itself (blogs' permalinks) is no menu link.
 
     Compared by path and query: a page saved from, or mirrored on, another
     host still links to its own path.
     """
-    own = {_path(doc.url)}
-    if doc.root is not None:
-        own.update(
-            _path(url) for href in doc.root.xpath("//link[@rel='canonical']/@href") if (url := doc.absolute(href))
-        )
     for a in line.owner.iter("a"):
         href = doc.absolute(a.get("href") or "")
-        if href is not None and _path(href) in own:
+        if href is not None and _path(href) in head.own_paths:
             return True
     return False
 
@@ -114,16 +109,23 @@ def _match_points(key: str, head: str, segments: list[str], og: str) -> float:
     return 0.0
 
 
-class _Head:
+class Head:
     """What the page says its title is — ``<title>`` (whole and in segments)
-    and ``og:title`` — and what its name is: the site's name is in its
-    copyright line. All as keys."""
+    and ``og:title`` —, what its name is (the site's name is in its copyright
+    line) and where it lives (its URL and canonical link's paths). Read once
+    per page; keys throughout."""
 
     def __init__(self, doc: Document) -> None:
         self.whole = label_key(doc.head_title)
         self.segments = head_segments(doc.head_title)
         self.og = label_key(doc.meta("og:title", "twitter:title") or "")
         self.notices = [k.replace(" ", "") for k in doc.keys if len(k) < 200 and _COPYRIGHT.search(k)]
+        self.own_paths = {_path(doc.url)}
+        if doc.root is not None:
+            for href in doc.root.xpath("//link[@rel='canonical']/@href"):
+                url = doc.absolute(href)
+                if url:
+                    self.own_paths.add(_path(url))
 
     def names_site(self, key: str) -> bool:
         return any(key in notice for notice in self.notices)
@@ -138,7 +140,7 @@ def _in_list(lines: list[Line], i: int) -> bool:
     return same >= 3 and (kind[1] is not None or kind[0] in ("li", "dd", "dt", "h3", "h4", "h5"))
 
 
-def points(doc: Document, i: int, head: _Head, body_start: int | None = None, scores: list[float] = ()) -> float:
+def points(doc: Document, i: int, head: Head, body_start: int | None = None, scores: list[float] = ()) -> float:
     """How much line ``i`` looks like the article's heading (no line below
     :data:`MIN_POINTS` is taken). ``body_start`` is where the text's run
     starts and ``scores`` the lines' text scores: the heading sits above
@@ -170,7 +172,7 @@ def points(doc: Document, i: int, head: _Head, body_start: int | None = None, sc
         score -= 30
     if _named(line, holders, _LOGO_NAME):
         score -= 40  # the site's name by its logo
-    if line.link_chars >= 0.6 * len(line.text) and not _self_link(doc, line):
+    if line.link_chars >= 0.6 * len(line.text) and not _self_link(doc, line, head):
         score -= 10 if named else 30  # a menu link, unless it is named as the title (a permalink)
     if key.endswith("。") or key.count("，") >= 3 or len(key) > 80:
         score -= 20
@@ -179,9 +181,8 @@ def points(doc: Document, i: int, head: _Head, body_start: int | None = None, sc
     return score
 
 
-def find_title(doc: Document, body_start: int | None = None, scores: list[float] = ()) -> int | None:
+def find_title(doc: Document, head: Head, body_start: int | None = None, scores: list[float] = ()) -> int | None:
     """Index of the heading line, or None when no line shows enough signs."""
-    head = _Head(doc)
     best, best_points = None, float(MIN_POINTS) - 0.01
     for i in range(len(doc.lines)):
         score = points(doc, i, head, body_start, scores)
