@@ -19,7 +19,7 @@ from scrapy.loader import ItemLoader
 
 from parknews.dates import parse_published
 from parknews.items import Article
-from parknews.text import fingerprint, normalise_whitespace, restore_punctuation, strip_glosses, to_simplified
+from parknews.text import normalise_whitespace, restore_punctuation, strip_glosses, to_simplified
 
 
 def parse_clicks(value: str | int) -> int | None:
@@ -60,11 +60,7 @@ class ArticleLoader(ItemLoader):
     crawled_at_in = Identity()
 
     def load_article(self, crawled_at: datetime | None = None) -> Article:
-        """The item, stamped with its crawl time (UTC) and content fingerprint."""
+        """The item, stamped with its crawl time (UTC)."""
         when = (crawled_at or datetime.now(UTC)).astimezone(UTC)
         self.add_value("crawled_at", when.replace(microsecond=0).isoformat())
-        item = self.load_item()
-        # The text is final here: the fingerprint is taken once, from it.
-        simplified = self.context.get("script", "zh-hans") == "zh-hans"
-        item.fingerprint = fingerprint(item.title or "", item.body or "", repaired=simplified)
-        return item
+        return self.load_item()

@@ -23,6 +23,7 @@ __all__ = [
     "decode_repair",
     "fingerprint",
     "fix_mojibake",
+    "needs_no_repair",
     "normalise_whitespace",
     "repair",
     "restore_punctuation",
@@ -115,6 +116,9 @@ def fix_mojibake(text: str) -> str:
 
 
 _DECODE_NOISE = re.compile("[\x00\u200b-\u200d\u2060\ufeff]")
+
+#: Text that ``decode_repair`` would return unchanged (checked by one regex, in C).
+needs_no_repair = _MOJIBAKE_FREE.fullmatch
 
 
 def decode_repair(text: str) -> str:

@@ -20,7 +20,6 @@ from parknews.clicks.counter import parse_counter
 from parknews.clicks.render import WAIT_FOR_CLICKS_JS
 from parknews.items import CONTENT_FIELDS, Article
 from parknews.pages import ArticlePage, Document
-from parknews.text import fingerprint
 
 if TYPE_CHECKING:
     from twisted.python.failure import Failure
@@ -60,7 +59,7 @@ class ClickCounts:
         if self.config.refresh_clicks:
             return False
         known = self.state.lookup(item.url)
-        return known is not None and known.fingerprint == item.fingerprint
+        return known is not None and known.fingerprint == item.content_fingerprint(self.config.script == "zh-hans")
 
     def _counter_read(self, response: Response) -> Iterator[Any]:
         item: Article = response.meta["parknews_item"]
@@ -115,7 +114,7 @@ class ClickCounts:
         for name in filled:
             setattr(item, name, getattr(seen, name))
         if "title" in filled or "body" in filled:  # the text changed: so did its identity
-            item.fingerprint = fingerprint(item.title or "", item.body or "", repaired=self.config.script == "zh-hans")
+            item.fingerprint = None
         yield from self._export(item, response.meta["parknews_mirror"])
 
     def _render_failed(self, failure: Failure) -> Iterator[Any]:

@@ -22,10 +22,9 @@ from urllib.parse import urlsplit
 from parknews.items import Article
 from parknews.loaders import ArticleLoader
 from parknews.pages import info
-from parknews.pages.body import BREAK, Run, best_run, line_score, widen
-from parknews.pages.breadcrumb import read_breadcrumb
+from parknews.pages.body import BREAK, Run, best_run, line_score, runs, widen
 from parknews.pages.document import Document, label_key
-from parknews.pages.title import Head, find_title, title_text
+from parknews.pages.title import TitleFinder, title_text
 from parknews.pages.urls import canonical_url
 from parknews.text import strip_glosses
 from parknews.vocab import (
@@ -70,22 +69,23 @@ class ArticlePage:
         return [line_score(line, key) for line, key in zip(doc.lines, doc.keys, strict=True)]
 
     @cached_property
-    def _head(self) -> Head:
-        return Head(self.document)
+    def _titles(self) -> TitleFinder:
+        return TitleFinder(self.document)
 
     @cached_property
     def run(self) -> Run | None:
         """The run of lines that holds the text (title and info row may sit at its start)."""
-        first_title = find_title(self.document, self._head)
-        run = best_run(self._scores, after=first_title)
+        first_title = self._titles.find()
+        found = runs(self._scores)
+        run = best_run(found, self._scores, after=first_title)
         if run is None:
             return None
-        return widen(run, self._scores, self.document.lines, first_title if first_title is not None else -1)
+        return widen(run, found, self._scores, self.document.lines, first_title if first_title is not None else -1)
 
     @cached_property
     def title_index(self) -> int | None:
         """Index of the heading line, judged knowing where the text starts."""
-        return find_title(self.document, self._head, self.run.start if self.run else None, self._scores)
+        return self._titles.find(self.run.start if self.run else None, self._scores)
 
     @cached_property
     def title(self) -> str | None:
@@ -328,7 +328,7 @@ class ArticlePage:
         ti = self.title_index
         crumbs = [
             c
-            for c in read_breadcrumb(self.document, before=ti if ti is not None else self.run.start if self.run else 0)
+            for c in self.document.breadcrumbs.read(before=ti if ti is not None else self.run.start if self.run else 0)
             if len(c) <= 25
             and c != title
             and not (title and (title[:8] in c or (c in title and len(c) > 8)))
@@ -343,7 +343,7 @@ class ArticlePage:
         if ti is None:
             return None
         doc = self.document
-        named = set(self._head.segments[1:])
+        named = set(self._titles.head.segments[1:])
         for line, key in zip(doc.lines[max(0, ti - 3) : ti], doc.keys[max(0, ti - 3) : ti], strict=True):
             label = key.split(" ")[0]
             if label in named and len(label) <= 12 and line.link_chars >= len(label):

@@ -21,6 +21,7 @@ from parknews.pages.layout import Line
 from parknews.vocab import BOILER_LINE_RE, JUNK_LINE_RE, PROSE_PUNCT, SECTION_BREAK_RE
 
 _ITEM_TAGS = frozenset({"li", "dd", "dt"})
+_PUNCT = re.compile("[" + re.escape("".join(sorted(PROSE_PUNCT))) + "]")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # A heading that only says "comments" (as a button it says the same: only a heading is a break).
 _COMMENTS_HEADING = re.compile(r"^(?:评论|評論|留言|评论区|評論區|comments?|feedback)\s*[:：]?$", re.I)
@@ -80,7 +81,7 @@ def line_score(line: Line, key: str) -> float:
     if len(tools) >= 3 and sum(map(len, tools)) >= 0.5 * size:
         return -(2 + size / 10)  # 【我来说两句】【推荐】【打印】: a toolbar
     own = size - links
-    punct = sum(map(text.count, PROSE_PUNCT)) + 0.5 * min(len(_SPACED.findall(text)), _SPACED_MAX)
+    punct = len(_PUNCT.findall(text)) + 0.5 * min(len(_SPACED.findall(text)), _SPACED_MAX)
     # length counts up to a long paragraph's, punctuation up to a sentence's density:
     # a keyword dump of thousands of words is not a thousand paragraphs
     score = min(own, _LONG_PARAGRAPH) / _CHARS_PER_POINT + 1.5 * min(punct, own / 6 + 1) - 1.5
@@ -119,11 +120,12 @@ def _ads_between(lines: list[Line], scores: list[float], start: int, end: int) -
     )
 
 
-def widen(run: Run, scores: list[float], lines: list[Line], floor: int) -> Run:
+def widen(run: Run, found: list[Run], scores: list[float], lines: list[Line], floor: int) -> Run:
     """Join to the article's run the runs that text ads cut off from it
     (a caption above four ad links, a paragraph below them); ``floor`` is
-    the heading's line, above which nothing is joined."""
-    found = [r for r in runs(scores) if r.score >= MIN_RUN_SCORE]
+    the heading's line, above which nothing is joined; ``found`` are the
+    page's runs."""
+    found = [r for r in found if r.score >= MIN_RUN_SCORE]
     grown = True
     while grown:
         grown = False
@@ -135,12 +137,12 @@ def widen(run: Run, scores: list[float], lines: list[Line], floor: int) -> Run:
     return run
 
 
-def best_run(scores: list[float], after: int | None = None) -> Run | None:
+def best_run(found: list[Run], scores: list[float], after: int | None = None) -> Run | None:
     """The article's run: the best one, unless a run right after the title
     (``after``) is worth a good share of it, or the best one lies beyond a
     section heading — a short article followed by a long notice, a teaser
     list or a comment thread is still the article."""
-    found = [r for r in runs(scores) if r.score >= MIN_RUN_SCORE]
+    found = [r for r in found if r.score >= MIN_RUN_SCORE]
     if not found:
         return None
     best = found[0]

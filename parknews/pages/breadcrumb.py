@@ -108,13 +108,42 @@ def _column_crumbs(lines: list[Line], i: int) -> list[str] | None:
     return parts if len(parts) >= 2 else None
 
 
-def read_breadcrumb(doc: Document, before: int | None = None) -> list[str]:
-    """Section names of the page's breadcrumb, outermost first, as matching keys.
+class Breadcrumbs:
+    """The page's breadcrumb candidates, found once: an explicit one (after a
+    当前位置 marker, or in an element named for it) and the rows that are
+    breadcrumbs by their form alone."""
 
-    A breadcrumb known only by its form is taken only from the lines above
-    ``before`` (an article's heading, which it precedes): elsewhere such a
-    row is a related headline or a menu.
-    """
+    def __init__(self, doc: Document) -> None:
+        self.explicit = _explicit(doc)
+        self._doc = doc
+        self._rows: list[tuple[int, list[str]]] | None = None
+
+    def read(self, before: int | None = None) -> list[str]:
+        """Section names, outermost first, as matching keys. A breadcrumb
+        known only by its form is taken only from the lines above ``before``
+        (an article's heading, which it precedes): elsewhere such a row is a
+        related headline or a menu."""
+        if self.explicit:
+            return self.explicit
+        for i, parts in self.rows:
+            if before is None or i < before:
+                return parts
+        return []
+
+    @property
+    def rows(self) -> list[tuple[int, list[str]]]:
+        if self._rows is None:
+            lines = self._doc.lines
+            self._rows = []
+            for i, line in enumerate(lines):
+                if len(line.text) < 200:
+                    parts = _crumb_row(line) or _column_crumbs(lines, i)
+                    if parts:
+                        self._rows.append((i, _clean(parts)))
+        return self._rows
+
+
+def _explicit(doc: Document) -> list[str]:
     if doc.root is None:
         return []
     for line in doc.lines:
@@ -122,16 +151,11 @@ def read_breadcrumb(doc: Document, before: int | None = None) -> list[str]:
             parts = _crumb_row(line)
             if parts:
                 return _clean(parts)
-    for el in doc.root.iter(etree.Element):
+    for el in doc.root.xpath("//*[@class or @id or @aria-label or @itemtype]"):
         if _marked(el) and el.tag not in ("body", "html"):
             parts = _marked_parts(doc, el)
             if parts:
                 return parts
-    for i, line in enumerate(doc.lines[:before]):
-        if len(line.text) < 200:
-            parts = _crumb_row(line) or _column_crumbs(doc.lines, i)
-            if parts:
-                return _clean(parts)
     return []
 
 

@@ -288,7 +288,9 @@ def _is_boilerplate(el: etree._Element) -> bool:
 
 
 def walk_lines(
-    root: etree._Element | None, clean: Callable[[str], str] = str
+    root: etree._Element | None,
+    clean: Callable[[str], str] = str,
+    clean_already: Callable[[str], object] = lambda text: True,
 ) -> tuple[list[Line], dict[etree._Element, tuple[int, int]], set[etree._Element]]:
     """Lay the page out as lines, the way a browser would break them.
 
@@ -296,7 +298,8 @@ def walk_lines(
     so a table row reads as one line. Iterative, so deeply nested broken
     markup cannot hit the recursion limit. ``clean`` repairs each line's
     text before its whitespace is collapsed (a no-break space may be the
-    last byte of a mojibake character).
+    last byte of a mojibake character); ``clean_already`` tells, cheaply,
+    the lines that need no repair (most of them).
     """
     lines: list[Line] = []
     spans: dict[etree._Element, tuple[int, int]] = {}
@@ -313,7 +316,7 @@ def walk_lines(
     def flush() -> None:
         nonlocal link_chars, lead_link
         raw = "".join(buf)
-        fixed = clean(raw)
+        fixed = raw if clean_already(raw) else clean(raw)
         if fixed is not raw and link_chars:
             link_chars = link_chars * len(fixed) // max(len(raw), 1)
         text = " ".join(fixed.split())

@@ -26,6 +26,8 @@ _ITEM_LEVELS = 4
 MIN_ITEMS = 3
 #: Link texts that never name an article.
 _NOT_HEADLINES = frozenset({"更多", "更多>>", "more", "More", "详细", "详情", "阅读全文", "查看全文", "进入", "全文"})
+_CJK = re.compile("[\u4e00-\u9fff]")
+_SIX_CJK = re.compile("(?:[\u4e00-\u9fff][^\u4e00-\u9fff]*){6}")
 _YEAR = re.compile(r"(?:19|20)\d\d|\d{1,2}[-/月]\d{1,2}")
 
 
@@ -33,10 +35,11 @@ def headline_like(text: str) -> bool:
     """Link text that can be an article's headline: a phrase, not a menu word,
     a page number or a 更多 link."""
     key = "".join(text.split())
-    if key in _NOT_HEADLINES or key in NEXT_LABELS or key in LAST_LABELS or key.isdigit():
+    if len(key) < 6 and not _CJK.search(key):
+        return len(text.split()) >= 4
+    if key in _NOT_HEADLINES or key in NEXT_LABELS or key in LAST_LABELS:
         return False
-    cjk = sum(1 for c in key if "\u4e00" <= c <= "\u9fff")
-    return cjk >= 6 or (cjk == 0 and len(text.split()) >= 4)
+    return _SIX_CJK.search(key) is not None or (not _CJK.search(key) and len(text.split()) >= 4)
 
 
 @dataclass

@@ -140,55 +140,93 @@ def _in_list(lines: list[Line], i: int) -> bool:
     return same >= 3 and (kind[1] is not None or kind[0] in ("li", "dd", "dt", "h3", "h4", "h5"))
 
 
-def points(doc: Document, i: int, head: Head, body_start: int | None = None, scores: list[float] = ()) -> float:
-    """How much line ``i`` looks like the article's heading (no line below
-    :data:`MIN_POINTS` is taken). ``body_start`` is where the text's run
-    starts and ``scores`` the lines' text scores: the heading sits above
-    the first paragraph."""
-    line = doc.lines[i]
-    key = doc.keys[i].replace(" ", "").rstrip(_TRAILING_JUNK)
-    if not 4 <= len(key) <= 150 or head.names_site(key):
-        return 0.0  # too short or long for a headline; the site's name, as its copyright line says
-    score = _match_points(key, head.whole, head.segments, head.og)
-    score += _HEADING_POINTS.get(line.owner.tag, 0)
-    if body_start is not None:
-        distance = body_start - i
-        above_text = distance > 0 or all(v < _PARAGRAPH for v in scores[body_start:i])
-        if -2 <= distance <= 8 and above_text:
-            score += 16 - 2 * max(distance - 1, 0)
-        elif not above_text or distance > 20:
-            score -= 10
-    if score <= 0:
-        return score  # a heading shows at least one of the signs above
-    holders = _holders(line, key)
-    named = _named(line, holders, _TITLE_NAME)
-    if named:
-        score += 20
-    elif any(el.tag in _EMPHASIS for el in holders):
-        score += 12  # the whole line in one bold, big or font element: old templates' headings
-    if line.boiler:
-        score -= 25
-    if _in_list(doc.lines, i):
-        score -= 30
-    if _named(line, holders, _LOGO_NAME):
-        score -= 40  # the site's name by its logo
-    if line.link_chars >= 0.6 * len(line.text) and not _self_link(doc, line, head):
-        score -= 10 if named else 30  # a menu link, unless it is named as the title (a permalink)
-    if key.endswith("。") or key.count("，") >= 3 or len(key) > 80:
-        score -= 20
-    if LABELLED_DATE_RE.search(key) or SOURCE_RE.search(key):
-        score -= 30
-    return score
+class TitleFinder:
+    """Scores the page's lines as its heading.
 
+    What a line shows by itself is read once; where the text starts — the
+    heading sits right above its first paragraph — is added for each
+    question, as the article asks twice: before it knows where its text is,
+    and after.
+    """
 
-def find_title(doc: Document, head: Head, body_start: int | None = None, scores: list[float] = ()) -> int | None:
-    """Index of the heading line, or None when no line shows enough signs."""
-    best, best_points = None, float(MIN_POINTS) - 0.01
-    for i in range(len(doc.lines)):
-        score = points(doc, i, head, body_start, scores)
-        if score > best_points:
-            best, best_points = i, score
-    return best
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.head = Head(doc)
+        self._base: dict[int, float | None] = {}
+        self._marks: dict[int, float] = {}
+
+    def _base_points(self, i: int) -> float | None:
+        """Points from ``<title>`` and the tag; None for a line that cannot be a headline."""
+        if i not in self._base:
+            key = self._key(i)
+            if not 4 <= len(key) <= 150 or self.head.names_site(key):
+                self._base[i] = None  # too short or long for a headline; the site's name, as its copyright says
+            else:
+                head = self.head
+                points = _match_points(key, head.whole, head.segments, head.og)
+                self._base[i] = points + _HEADING_POINTS.get(self.doc.lines[i].owner.tag, 0)
+        return self._base[i]
+
+    def _key(self, i: int) -> str:
+        return self.doc.keys[i].replace(" ", "").rstrip(_TRAILING_JUNK)
+
+    def _mark_points(self, i: int) -> float:
+        """Points from the line's look: named a title, bold, chrome, a list item, a logo, a link, a sentence."""
+        if i in self._marks:
+            return self._marks[i]
+        doc, line, key = self.doc, self.doc.lines[i], self._key(i)
+        holders = _holders(line, key)
+        named = _named(line, holders, _TITLE_NAME)
+        score = 0.0
+        if named:
+            score += 20
+        elif any(el.tag in _EMPHASIS for el in holders):
+            score += 12  # the whole line in one bold, big or font element: old templates' headings
+        if line.boiler:
+            score -= 25
+        if _in_list(doc.lines, i):
+            score -= 30
+        if _named(line, holders, _LOGO_NAME):
+            score -= 40  # the site's name by its logo
+        if line.link_chars >= 0.6 * len(line.text) and not _self_link(doc, line, self.head):
+            score -= 10 if named else 30  # a menu link, unless it is named as the title (a permalink)
+        if key.endswith("。") or key.count("，") >= 3 or len(key) > 80:
+            score -= 20
+        if LABELLED_DATE_RE.search(key) or SOURCE_RE.search(key):
+            score -= 30
+        self._marks[i] = score
+        return score
+
+    def points(self, i: int, body_start: int | None = None, first_paragraph: int | None = None) -> float:
+        """How much line ``i`` looks like the article's heading (no line below
+        :data:`MIN_POINTS` is taken). ``body_start`` is where the text's run
+        starts, ``first_paragraph`` its first line that reads as one: a
+        heading sits above it."""
+        score = self._base_points(i)
+        if score is None:
+            return 0.0
+        if body_start is not None:
+            distance = body_start - i
+            above_text = distance > 0 or first_paragraph is None or i <= first_paragraph
+            if -2 <= distance <= 8 and above_text:
+                score += 16 - 2 * max(distance - 1, 0)
+            elif not above_text or distance > 20:
+                score -= 10
+        if score <= 0:
+            return score  # a heading shows at least one of the signs above
+        return score + self._mark_points(i)
+
+    def find(self, body_start: int | None = None, scores: list[float] = ()) -> int | None:
+        """Index of the heading line, or None when no line shows enough signs."""
+        best, best_points = None, float(MIN_POINTS) - 0.01
+        first = None
+        if body_start is not None:
+            first = next((j for j in range(body_start, len(scores)) if scores[j] >= _PARAGRAPH), len(scores))
+        for i in range(len(self.doc.lines)):
+            score = self.points(i, body_start, first)
+            if score > best_points:
+                best, best_points = i, score
+        return best
 
 
 def title_text(doc: Document, index: int) -> str:
