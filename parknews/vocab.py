@@ -105,6 +105,10 @@ BOILER_LINE_RE = re.compile(
     r"仅提供信息(?:存储|发布)|僅提供資訊|信息存储(?:空间)?服务",
     re.IGNORECASE,
 )
+#: A notice announces itself first: a disclaimer is one at any length.
+NOTICE_START_RE = re.compile(
+    r"^[【\[(（]?\s*(?:免责声明|免責聲明|版权声明|版權聲明|特别声明|特別聲明|郑重声明|鄭重聲明|平台声明|平台聲明|声明|聲明)\s*[】\])）]?\s*[:：]"
+)
 #: Headings of what follows an article — related lists, comments — where its text has certainly ended.
 SECTION_BREAK_RE = re.compile(
     r"^[【\[]?\s*(?:相关|相關|热门|熱門|推荐|推薦|最新|延伸|更多|猜你|您可能|你可能|网友|網友|全部|热点|熱點|精彩)"

@@ -40,6 +40,13 @@ from parknews.vocab import (
 _CONTAINER_SHARE = 0.9
 # A journal's issue in its breadcrumb (Vol.8 No.2, 第3期) is no section.
 _ISSUE = re.compile(r"vol\.?\d|no\.\d|第.{1,4}[期卷]", re.I)
+# A list teaser starts with its headline link: a phrase in Chinese.
+_HEADLINE_START = re.compile("(?:[^\u4e00-\u9fff]{0,3}[\u4e00-\u9fff]){4}")
+#: Characters of text an article has at least; a dated news flash under its headline, fewer.
+_TEXT_MIN = 60
+_FLASH_MIN = 20
+#: Lines above the heading where its date may be (an e-paper's issue date heads the page).
+_ABOVE_LINES = 12
 #: Lines after the text where its date and counts may follow (a blog's post footer).
 _TAIL_LINES = 12
 #: Items of a list after the text at most.
@@ -255,6 +262,17 @@ class ArticlePage:
         return sum(line.link_chars for line in lines) / total if total else 1.0
 
     # ------------------------------------------------------------ info row
+    def _info_keys(self, start: int, end: int, teasers: bool = True) -> list[str]:
+        """The keys of lines ``start:end``; away from the heading (``teasers=False``)
+        without a list's teasers (a headline link, then its date and counts)."""
+        doc = self.document
+        return [
+            doc.keys[i]
+            for i in range(max(0, start), min(end, len(doc.lines)))
+            if teasers
+            or not (doc.lines[i].lead_link and doc.lines[i].link_chars >= 6 and _HEADLINE_START.match(doc.keys[i]))
+        ]
+
     @cached_property
     def _head_keys(self) -> list[str]:
         """Lines between the heading and the text (or just above the text)."""
@@ -262,9 +280,9 @@ class ArticlePage:
         first = self.body_indexes[0] if self.body_indexes else (self.run.start if self.run else len(keys))
         ti = self.title_index
         if ti is None or ti >= first:
-            return keys[max(0, first - 4) : first]
+            return self._info_keys(first - 4, first)
         # below the heading, and, when the text starts much lower, above the text too
-        return keys[ti + 1 : min(first, ti + 12)] + keys[max(ti + 12, first - 6) : first]
+        return self._info_keys(ti + 1, min(first, ti + 12)) + self._info_keys(max(ti + 12, first - 6), first)
 
     @cached_property
     def _above_keys(self) -> list[str]:
@@ -272,7 +290,7 @@ class ArticlePage:
         ti = self.title_index
         if ti is None:
             return []
-        return self.document.keys[max(0, ti - 5) : ti][::-1]
+        return self._info_keys(ti - _ABOVE_LINES, ti, teasers=False)[::-1]
 
     @cached_property
     def _tail_keys(self) -> list[str]:
@@ -280,7 +298,7 @@ class ArticlePage:
         if not self.body_indexes:
             return []
         last = self.body_indexes[-1]
-        return self.document.keys[last : last + _TAIL_LINES]
+        return self._info_keys(last, last + _TAIL_LINES, teasers=False)
 
     @cached_property
     def published(self) -> list[str]:
@@ -288,6 +306,10 @@ class ArticlePage:
         doc = self.document
         head = self._head_keys
         found = [d for d in (info.labelled_date(head), info.any_date(head)) if d]
+        if self.title_index is not None:  # a date printed in the heading's own line
+            date = info.any_date(doc.keys[self.title_index : self.title_index + 1])
+            if date:
+                found.append(date)
         meta = doc.meta(*_DATE_METAS)
         if meta:
             found.append(meta)
@@ -367,7 +389,10 @@ class ArticlePage:
         label or article metadata. The title is not required: an article whose
         title cannot be found is still exported (with ``title`` null, and flagged)."""
         text = "".join(self.body_lines)
-        if len(text) < 60 or self.link_density > 0.5:
+        short = len(text) < _TEXT_MIN
+        if short and not (len(text) >= _FLASH_MIN and self._headline and self._dated_under_heading):
+            return False  # too little text, unless a dated headline heads it: a news flash
+        if self.link_density > 0.5:
             return False
         return bool(
             self.published
@@ -377,6 +402,13 @@ class ArticlePage:
             or self.document.meta("og:type") == "article"
             or self._headline
         )
+
+    @property
+    def _dated_under_heading(self) -> bool:
+        """A date in the heading's own line or the info row under it."""
+        ti = self.title_index
+        keys = self._head_keys + (self.document.keys[ti : ti + 1] if ti is not None else [])
+        return info.any_date(keys) is not None
 
     @property
     def _headline(self) -> bool:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from parknews.pages.info import is_info_line
 from parknews.pages.layout import Line
-from parknews.vocab import BOILER_LINE_RE, JUNK_LINE_RE, PROSE_PUNCT, SECTION_BREAK_RE
+from parknews.vocab import BOILER_LINE_RE, JUNK_LINE_RE, NOTICE_START_RE, PROSE_PUNCT, SECTION_BREAK_RE
 
 _ITEM_TAGS = frozenset({"li", "dd", "dt"})
 _PUNCT = re.compile("[" + re.escape("".join(sorted(PROSE_PUNCT))) + "]")
@@ -47,8 +47,10 @@ BREAK = -1000.0
 # A list item's number: 一、 1、 1. (1) ① …
 _ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[、.．)）]\s*\S|[(（]\d{1,2}[)）]|[①-⑳])")
 
-#: A run must score this much to be an article's text at all.
+#: A run must score this much to be an article's text …
 MIN_RUN_SCORE = 6.0
+#: … or this much, a news flash's sentence, when it is the page's best.
+FLASH_RUN_SCORE = 3.0
 
 
 class Run(NamedTuple):
@@ -73,8 +75,8 @@ def line_score(line: Line, key: str) -> float:
         return -(4 + size / 8)
     if links >= 0.6 * size or (line.lead_link and links >= 6 and line.owner.tag in _ITEM_TAGS):
         return -(2 + links / 8)  # a link line, or a list's teaser: headline link, then its summary
-    if size < NOTICE_MAX and BOILER_LINE_RE.search(key):
-        return -(3 + size / 10)
+    if (size < NOTICE_MAX and BOILER_LINE_RE.search(key)) or NOTICE_START_RE.match(key):
+        return -(3 + size / 10)  # rights, reprint notices; a disclaimer however long
     if is_info_line(key):
         return -(2 + size / 10)  # the info row marks where the text begins or ends
     tools = _TOOL.findall(text)
@@ -141,14 +143,17 @@ def best_run(found: list[Run], scores: list[float], after: int | None = None) ->
     """The article's run: the best one, unless a run right after the title
     (``after``) is worth a good share of it, or the best one lies beyond a
     section heading — a short article followed by a long notice, a teaser
-    list or a comment thread is still the article."""
-    found = [r for r in found if r.score >= MIN_RUN_SCORE]
+    list or a comment thread is still the article. A news flash's one
+    sentence is a run too, when nothing weightier is on the page."""
+    found = [r for r in found if r.score >= FLASH_RUN_SCORE]
     if not found:
         return None
     best = found[0]
-    if after is None:
+    if after is None or best.score < MIN_RUN_SCORE:
         return best
-    near = [r for r in found if after < r.start <= after + 12 or r.start <= after < r.end]
+    near = [
+        r for r in found if r.score >= MIN_RUN_SCORE and (after < r.start <= after + 12 or r.start <= after < r.end)
+    ]
     if near:
         first = min(near, key=lambda r: r.start)
         if first.score >= best.score * 0.25 or BREAK in scores[first.end : best.start]:

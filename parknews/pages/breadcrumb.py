@@ -85,15 +85,13 @@ def _crumb_row(line: Line) -> list[str] | None:
         return None
     if mark:
         return parts
-    # mostly links, but not one link that happens to hold a ">" ("＜新竹＞半日遊", "EDA/IP/IC设计"),
-    # and no address (www.site.com/blog/…)
-    if line.link_chars < 0.5 * len("".join(parts[:-1])) or line.link_chars >= len(line.text.replace(" ", "")):
-        return None
-    if any(_ADDRESS.search(p) for p in parts):
-        return None
     home = parts[0].lower() in {w.lower() for w in HOME_WORDS} or parts[0].endswith(("首页", "首頁"))
-    # "/" also joins menus (新闻 / 体育 / 娱乐 …): then only a short row from the home page, or of three to five links
     arrow = any(a in cell for a in _ARROWS)
+    if any(_ADDRESS.search(p) for p in parts) or line.link_chars >= len(line.text.replace(" ", "")):
+        return None  # an address (www.site.com/blog/…), or one link that holds a ">" ("＜新竹＞半日遊")
+    if line.link_chars < 0.5 * len("".join(parts[:-1])) and not (home and arrow):
+        return None  # mostly links, unless it is a plain 首页 >> 栏目 row
+    # "/" also joins menus (新闻 / 体育 / 娱乐 …): then only a short row from the home page, or of three to five links
     return parts if home or arrow or 3 <= len(parts) <= 5 else None
 
 
@@ -160,7 +158,8 @@ def _explicit(doc: Document) -> list[str]:
 
 
 def _marked_parts(doc: Document, el: etree._Element) -> list[str]:
-    """The parts of an element that says it is a breadcrumb: its items, or its text cut at separators."""
+    """The parts of an element that says it is a breadcrumb: its items, its
+    text cut at separators, or — links set apart by spaces alone — its links."""
     items = el.xpath(".//li") or []
     if len(items) >= 2:
         parts = [doc.text_of(i) for i in items]
@@ -171,10 +170,10 @@ def _marked_parts(doc: Document, el: etree._Element) -> list[str]:
         mark = BREADCRUMB_MARK_RE.search(text)
         if mark and mark.start() < 12:
             text = text[mark.end() :]
-        parts = _parts(text, _ANY_SEPARATOR)
+        parts = [p for p in _parts(text, _ANY_SEPARATOR) if p]
         if len(parts) < 2:
-            return []
+            parts = [t for t in (doc.text_of(a) for a in el.iter("a")) if t]
     parts = [p for p in parts if p]
-    if not parts or len(parts) > _PARTS_MAX or any(len(p) > 60 for p in parts[:-1]):
+    if len(parts) < 2 or len(parts) > _PARTS_MAX or any(len(p) > 60 for p in parts[:-1]):
         return []  # a menu's items, not a path
     return _clean(parts)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from parknews.dates import find_dates
 from parknews.pages.document import Document, label_key
 from parknews.pages.layout import Line
 from parknews.vocab import LABELLED_DATE_RE, SOURCE_RE
@@ -35,6 +36,7 @@ _PARAGRAPH = 3.0
 #: A line needs this many points to be taken for the heading.
 MIN_POINTS = 20
 _TRAILING_JUNK = " -_|｜·»>"
+_DATE_BRACKETS = " （）()[]【】"
 
 
 def _names(el: etree._Element | None, pattern: re.Pattern[str]) -> bool:
@@ -230,7 +232,8 @@ class TitleFinder:
 
 
 def title_text(doc: Document, index: int) -> str:
-    """The heading's text; a heading broken over lines (``<h1>…<br>…</h1>``) is joined."""
+    """The heading's text; a heading broken over lines (``<h1>…<br>…</h1>``) is
+    joined, and a date printed beside it (``标题 （2024-03-17）``) left out."""
     lines = doc.lines
     parts = [lines[index].text]
     owner = lines[index].owner
@@ -238,4 +241,8 @@ def title_text(doc: Document, index: int) -> str:
         if line.owner is not owner or owner.tag not in _HEADING_POINTS:
             break
         parts.append(line.text)
-    return " ".join(parts).rstrip(_TRAILING_JUNK)
+    text = " ".join(parts)
+    dates = find_dates(text)
+    if dates and dates[-1].end >= len(text.rstrip(_DATE_BRACKETS)) and dates[-1].start > 0:
+        text = text[: dates[-1].start].rstrip(_DATE_BRACKETS)
+    return text.rstrip(_TRAILING_JUNK)
