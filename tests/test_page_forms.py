@@ -13,7 +13,7 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 
 from parknews.middlewares import CharsetFixMiddleware
-from parknews.pages import Document, classify
+from parknews.pages import Document, HubPage, classify
 from parknews.replay import ReplayServer, load_manifest
 
 FORMS = Path(__file__).resolve().parent / "forms"
@@ -84,8 +84,6 @@ def test_list_links_by_structure_not_by_url_digits(path):
 def test_a_list_whose_title_names_the_news_centre_is_no_news_centre():
     page = page_for("/news/zsdt/")
     assert page.kind == "list"
-    from parknews.pages import HubPage
-
     assert not HubPage(page.document, page).is_news_centre
 
 
