@@ -22,7 +22,7 @@ from parknews.vocab import LAST_LABELS, NEWS_HUB_LABELS, NEXT_LABELS
 
 #: Levels above a link where its list item may be (a, li, a div around the li …).
 _ITEM_LEVELS = 4
-#: A list has at least this many items.
+#: A list has at least this many items (one fewer when every one is dated).
 MIN_ITEMS = 3
 #: Link texts that never name an article.
 _NOT_HEADLINES = frozenset({"更多", "更多>>", "more", "More", "详细", "详情", "阅读全文", "查看全文", "进入", "全文"})
@@ -89,7 +89,8 @@ class ListPage:
         # (parent, tag) -> item element -> its headline anchors
         found: dict[tuple[etree._Element, str], dict[etree._Element, list[tuple[etree._Element, Link]]]] = {}
         for a, link in doc.anchors:
-            if not doc.same_host(link.url) or not headline_like(link.text) or canonical_url(link.url) == here:
+            # the list's shape counts every headline; only links to this site are followed
+            if not headline_like(link.text) or canonical_url(link.url) == here:
                 continue
             node = a
             for _ in range(_ITEM_LEVELS):
@@ -101,7 +102,7 @@ class ListPage:
         groups = []
         chrome = doc.chrome
         for (parent, _tag), items in found.items():
-            if len(items) < MIN_ITEMS:
+            if len(items) < MIN_ITEMS - 1:
                 continue
             single = [anchors for anchors in items.values() if len(anchors) == 1]
             if len(single) < 0.8 * len(items):
@@ -109,16 +110,19 @@ class ListPage:
             links, seen = [], set()
             for anchors in items.values():
                 url = canonical_url(anchors[0][1].url)
-                if url not in seen:
+                if url not in seen and doc.same_host(url):
                     seen.add(url)
                     links.append(Link(url, anchors[0][1].text, anchors[0][1].rel))
+            dated = sum(1 for item in items if _YEAR.search("".join(item.itertext())))
+            if len(items) < MIN_ITEMS and dated < len(items):
+                continue  # two items make a list only when both are dated (a new section's first articles)
             first = next(iter(items.values()))[0][0]
             groups.append(
                 ListGroup(
                     parent=parent,
                     items=list(items),
                     links=links,
-                    dated=sum(1 for item in items if _YEAR.search("".join(item.itertext()))),
+                    dated=dated,
                     chrome=any(el in chrome for el in first.iterancestors()),
                 )
             )
