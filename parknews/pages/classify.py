@@ -38,13 +38,18 @@ def _body_is_list(article: ArticlePage, listing: ListPage) -> bool:
     """Most of what reads as the article's text is the list's items (their teasers).
 
     A list's text is cut by its headline links: where a text of more than
-    one line holds fewer than three link lines, no list is looked for at all.
+    one line holds fewer than three lines of links or led by one, no list is
+    looked for at all.
     """
     lines = article.document.lines
     run = article.run
     if run is None:
         return False
-    cut = sum(1 for line in lines[run.start : run.end] if line.link_chars >= 0.6 * len(line.text))
+    cut = sum(
+        1
+        for line in lines[run.start : run.end]
+        if line.link_chars >= 0.5 * len(line.text) or (line.lead_link and line.link_chars >= 6)
+    )
     if cut < 3 and len(article.body_lines) > 1:
         return False
     if len(listing.article_links) < MIN_ITEMS:
