@@ -374,13 +374,16 @@ def _canonical(text: str, repaired: bool = False) -> str:
     # compatibility ideographs look like their ordinary forms to the gloss
     # pattern and to OpenCC.  Separators and invisible characters go before
     # the glosses, so that "區 (qū)" loses its gloss too.
+    # Repaired text is Simplified already, unless NFKC brings out a character
+    # (a compatibility ideograph) that OpenCC converts.
+    simplified = repaired and unicodedata.is_normalized("NFKC", text)
     text = unicodedata.normalize("NFKC", text)
     text = _drop(text, frozenset("ZC"))
     text = strip_glosses(text)
     # Simplified -> Traditional is not one-to-one: a mirror made with phrase
     # tables writes 宁浩 as 甯浩, which converts back to 甯浩, not 宁浩. Taking
     # both copies through Traditional and back gives them the same form.
-    text = _convert(_convert(to_simplified(text), "s2t"))
+    text = _convert(_convert(text if simplified else to_simplified(text), "s2t"))
     text = text.translate(_VARIANT_FOLD)
     return _drop(text, _NOISE_CATEGORIES).lower()
 

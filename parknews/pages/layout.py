@@ -72,7 +72,13 @@ _BOILER_TOKENS = frozenset(
         "toolbar",
     ]
 )
-_TOKEN_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+_BOILER_NAME_RE = re.compile(
+    r"(?<![a-z0-9])(?:" + "|".join(sorted(_BOILER_TOKENS, key=len, reverse=True)) + r")(?![a-z0-9])"
+)
+# Blocks whose first child may be a heading that names them chrome (相关文章, 分享到 …).
+_HEADED_BLOCKS = frozenset(
+    {"div", "ul", "ol", "dl", "table", "tbody", "tr", "td", "section", "aside", "nav", "form", "header", "footer"}
+)
 
 _SKIP_TAGS = frozenset(
     [
@@ -221,9 +227,12 @@ def is_descendant(el: etree._Element, ancestor: etree._Element) -> bool:
     return el is ancestor or any(a is ancestor for a in el.iterancestors())
 
 
-def _class_tokens(el: etree._Element) -> set[str]:
-    names = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-    return set(_TOKEN_SPLIT_RE.split(names)) if names.strip() else set()
+def _named_chrome(el: etree._Element) -> bool:
+    """A whole class or id token names chrome ("page-content" is not "page")."""
+    cls, ident = el.get("class"), el.get("id")
+    if not cls and not ident:
+        return False
+    return _BOILER_NAME_RE.search(f"{cls or ''} {ident or ''}".lower()) is not None
 
 
 def _head_text(el: etree._Element, size: int = 12) -> str:
@@ -276,9 +285,9 @@ def _is_boilerplate(el: etree._Element) -> bool:
     tag = el.tag
     if not isinstance(tag, str):
         return False
-    if tag not in _BOILER_TAGS and not ((el.get("class") or el.get("id")) and _class_tokens(el) & _BOILER_TOKENS):
+    if tag not in _BOILER_TAGS and not _named_chrome(el):
         head = (el.text or "").strip()
-        if not head and len(el) and isinstance(el[0].tag, str):
+        if not head and len(el) and tag in _HEADED_BLOCKS and isinstance(el[0].tag, str):
             head = _head_text(el[0])
         if not head or not _BOILER_HEAD_RE.match(head):
             return False
