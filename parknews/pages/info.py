@@ -10,6 +10,7 @@ own. Each reader takes matching keys (repaired text, glosses stripped).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from parknews.dates import find_dates
 from parknews.vocab import (
@@ -67,22 +68,21 @@ def is_info_line(key: str) -> bool:
 
 def labelled_date(keys: list[str]) -> str | None:
     """The first date that a date label (发布时间, 发表于, posted …) introduces."""
-    for key in keys:
-        if len(key) > INFO_LINE_MAX:
-            continue
-        for match in find_dates(key):
-            if _DATE_LABEL_NEAR.search(key[max(0, match.start - 12) : match.start]):
-                return key[match.start : match.end]
-    return None
+    return _first_date(keys, lambda before: _DATE_LABEL_NEAR.search(before) is not None)
 
 
 def any_date(keys: list[str]) -> str | None:
     """The first date on a short line that says nothing of being another date."""
+    return _first_date(keys, lambda before: _OTHER_DATE.search(before) is None)
+
+
+def _first_date(keys: list[str], fits: Callable[[str], bool]) -> str | None:
+    """The first date of a short line for which ``fits`` accepts the dozen characters before it."""
     for key in keys:
         if len(key) > INFO_LINE_MAX:
             continue
         for match in find_dates(key):
-            if not _OTHER_DATE.search(key[max(0, match.start - 12) : match.start]):
+            if fits(key[max(0, match.start - 12) : match.start]):
                 return key[match.start : match.end]
     return None
 
