@@ -82,6 +82,9 @@ TELNETCONSOLE_ENABLED = False
 PARKNEWS_ROBOTS_TTL = 86400
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's offsite filter, with a host being its name and port, as the spider's links are chosen.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "parknews.offsite.HostAndPortOffsiteMiddleware": 50,
     # Scrapy's robots.txt handling, with robots.txt kept in the state for PARKNEWS_ROBOTS_TTL.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "parknews.robots.CachedRobotsTxtMiddleware": 100,

@@ -15,9 +15,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import scrapy
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
 
 from parknews import settings as project_settings
+from parknews.offsite import HostAndPortOffsiteMiddleware
 from parknews.replay import REPLAY_SETTINGS, ReplayServer, crawl_command
 from parknews.spiders.parknews import ParknewsSpider
 from tests.conftest import ROOT, CrawlResult
@@ -225,6 +230,53 @@ def test_hostile_and_offsite_links_are_never_requested(faulty, crawl):
     assert "offsite/filtered" not in result.stats  # the spider never yields them
     # at DEBUG every request is logged, and so would be one the offsite middleware dropped
     assert [r.path for r in lures if r.path in result.log] == []
+
+
+def test_the_same_host_on_another_port_is_another_site(crawl):
+    """Two servers on 127.0.0.1: the site links and redirects to the other one's port."""
+    with ReplayServer(routes=FaultSite()) as other, ReplayServer(routes=FaultSite(elsewhere=other.url)) as site:
+        result = run(crawl, site, "offsite", extra=("-s", "LOG_LEVEL=DEBUG"))
+        reached = list(other.requests)
+    assert_good_articles_once(result, "offsite")
+    assert reached == []  # not the link, not the redirect, not even its robots.txt
+    [link] = routes("offsite", "elsewhere")
+    [redirect] = routes("offsite", "redirect-elsewhere")
+    assert hits(site, link.path) == 0  # the spider never yields it
+    assert hits(site, redirect.path) == 1  # the offsite filter drops where it leads
+    assert result.stats["offsite/filtered"] == 1
+    assert "Filtered offsite request to '127.0.0.1'" in result.log
+
+
+class HostsSpider(scrapy.Spider):
+    name = "hosts"
+    hosts = frozenset({"127.0.0.1:8000"})
+
+
+class DomainsSpider(scrapy.Spider):
+    name = "domains"
+    allowed_domains = ("example.test",)
+
+
+def offsite_filter(spidercls: type[scrapy.Spider]) -> HostAndPortOffsiteMiddleware:
+    crawler = get_crawler(spidercls)
+    crawler.spider = spidercls()
+    return HostAndPortOffsiteMiddleware.from_crawler(crawler)
+
+
+def test_offsite_filter_compares_host_and_port():
+    middleware = offsite_filter(HostsSpider)
+    middleware.process_request(Request("http://127.0.0.1:8000/news/1.html"))
+    for elsewhere in ("http://127.0.0.1:9000/news/1.html", "http://127.0.0.1/news/1.html", "http://localhost:8000/"):
+        with pytest.raises(IgnoreRequest, match="Filtered offsite request"):
+            middleware.process_request(Request(elsewhere))
+    middleware.process_request(Request("http://127.0.0.1:9000/", meta={"allow_offsite": True}))  # data: release
+
+
+def test_offsite_filter_keeps_scrapys_rule_for_other_spiders():
+    middleware = offsite_filter(DomainsSpider)
+    middleware.process_request(Request("http://www.example.test:8080/"))
+    with pytest.raises(IgnoreRequest):
+        middleware.process_request(Request("http://example.org/"))
 
 
 def test_robots_txt_disallowed_section_is_honoured(faulty, crawl):

@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Request, Response, TextResponse
@@ -90,9 +89,8 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = ParknewsConfig.from_crawler(crawler)
         spider.start_urls = list(spider._start_urls_arg or spider.config.start_urls)
+        # Links are chosen by these; parknews.offsite holds every scheduled request (redirects too) to them.
         spider.hosts = frozenset(host_of(u) for u in spider.start_urls)
-        # Belt and braces: Scrapy's offsite middleware enforces the same hosts.
-        spider.allowed_domains = sorted({urlsplit(u).hostname or "" for u in spider.start_urls})
         spider.mirrors = MirrorHoldback(crawler)
         spider._counters_asked = set()
         return spider
