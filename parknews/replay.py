@@ -138,8 +138,10 @@ class ReplayServer:
             handler.wfile.write(body)
 
 
-def crawl_command(start_urls: str, out: Path, state: Path, *extra: str) -> list[str]:
-    """The ``scrapy crawl`` command line for a replay crawl."""
+def crawl_command(start_urls: str, out: Path, state: Path, *extra: str, summary: Path | None = None) -> list[str]:
+    """The ``scrapy crawl`` command line for a replay crawl: its own state, and its
+    summary beside that state (``summary``, or ``last-run.json`` in the state's
+    directory), never the project's."""
     cmd = [
         sys.executable,
         "-m",
@@ -152,6 +154,8 @@ def crawl_command(start_urls: str, out: Path, state: Path, *extra: str) -> list[
         str(out),
         "-s",
         f"PARKNEWS_STATE={state}",
+        "-s",
+        f"PARKNEWS_SUMMARY={summary or state.with_name('last-run.json')}",
     ]
     for name, value in REPLAY_SETTINGS.items():
         cmd += ["-s", f"{name}={value}"]

@@ -1,4 +1,5 @@
-"""Shared test tools: the fixture site on 127.0.0.1 and a real ``scrapy crawl``."""
+"""Shared test tools: the fixture site on 127.0.0.1, a real ``scrapy crawl``, and
+a guard that no test writes the checkout's own state, summary, output or fixtures."""
 
 from __future__ import annotations
 
@@ -17,6 +18,31 @@ from parknews.middlewares import CharsetFixMiddleware
 from parknews.replay import FIXTURES, ReplayServer, crawl_command, load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
+#: What runs in the checkout would write: the user's state, lock, summary and
+#: output, and the committed fixtures. Tests use temporary directories only.
+GUARDED = (".parknews", "data", "fixtures")
+
+
+def _snapshot() -> dict[str, tuple[int, int]]:
+    files: dict[str, tuple[int, int]] = {}
+    for name in GUARDED:
+        for path in (ROOT / name).rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                info = path.stat()
+                files[str(path.relative_to(ROOT))] = (info.st_size, info.st_mtime_ns)
+    return files
+
+
+@pytest.fixture(autouse=True)
+def checkout_untouched():
+    """Fail the test that created, changed or removed a file of the checkout's
+    own state, output, summary or fixtures."""
+    before = _snapshot()
+    yield
+    after = _snapshot()
+    changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    if changed:
+        pytest.fail(f"the test wrote into the checkout: {', '.join(changed)}")
 
 
 @dataclass
@@ -58,7 +84,7 @@ def crawl(tmp_path: Path):
     def run(start_urls: str, *extra: str, out: Path | None = None, state_path: Path = state) -> CrawlResult:
         out = out or tmp_path / "out.jsonl"
         stats_file = tmp_path / "last-run.json"
-        cmd = crawl_command(start_urls, out, state_path, "-s", f"PARKNEWS_SUMMARY={stats_file}", *extra)
+        cmd = crawl_command(start_urls, out, state_path, *extra, summary=stats_file)
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
         items = [json.loads(line) for line in out.read_text("utf-8").splitlines()] if out.exists() else []
         summary = json.loads(stats_file.read_text("utf-8")) if stats_file.exists() else {}

@@ -51,6 +51,7 @@ class SaveSpider(scrapy.Spider):
         "FEEDS": {},
         "EXTENSIONS": {"parknews.outcome.RunSummary": None},
         "SPIDERMON_ENABLED": False,
+        "PARKNEWS_ROBOTS_TTL": 0,  # robots.txt obeyed, not cached: the crawl state is left alone
     }
 
     def __init__(self, urls: list[str], out: Path, **kwargs: Any) -> None:
