@@ -17,6 +17,7 @@ from scrapy.utils.defer import deferred_from_coro
 from w3lib.url import file_uri_to_path
 
 from parknews.outcome import run_failure
+from parknews.stopping import run_abandoned
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -44,6 +45,7 @@ class AtomicFileFeedStorage(FileFeedStorage):
         self._error: OSError | None = None
         if crawler is not None:
             crawler.signals.connect(self._discard, signal=signals.engine_stopped)
+            crawler.signals.connect(self._discard, signal=run_abandoned)
 
     @classmethod
     def from_crawler(

@@ -19,6 +19,7 @@ from parknews.mirrors import MirrorHoldback
 from parknews.pages import Document, HubPage, Link, ListPage, canonical_url, classify
 from parknews.pages.urls import host_of
 from parknews.state import StateStore
+from parknews.stopping import RequestNotSent
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -170,6 +171,9 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
     def fetch_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
+        if failure.check(RequestNotSent):
+            logger.debug("Not sent, the run is stopping: %s", url)  # counted in parknews/not_sent
+            return
         if failure.check(HttpError):
             message = f"HTTP {failure.value.response.status}"
         else:
