@@ -23,6 +23,17 @@ if TYPE_CHECKING:
 #: ``PARKNEWS_RENDER``: when a browser reads click counts that only JavaScript shows.
 RENDER_MODES = ("auto", "never", "always")
 
+#: ``-a NAME=VALUE`` spider arguments: the setting each one stands for (None:
+#: an argument of the spider itself).
+SPIDER_ARGUMENTS: dict[str, str | None] = {
+    "start_urls": None,
+    "limit": "PARKNEWS_LIMIT",
+    "full": "PARKNEWS_FULL",
+    "refresh_clicks": "PARKNEWS_REFRESH_CLICKS",
+}
+#: Arguments that tools running spiders add on their own: scrapyd's job id.
+_TOOL_ARGUMENTS = frozenset({"_job"})
+
 
 class ConfigError(ValueError):
     """A setting or argument value that cannot work; the message is one line."""
@@ -53,6 +64,8 @@ class ParknewsConfig:
     robots_ttl: float = 86400.0
     #: field coverage is judged only over runs with at least this many articles
     coverage_min_articles: int = 5
+    #: export at most this many articles (0: no limit)
+    limit: int = 0
 
     @property
     def lock_path(self) -> Path:
@@ -75,6 +88,7 @@ class ParknewsConfig:
             summary_path=Path(summary) if (summary := str(settings.get("PARKNEWS_SUMMARY") or "").strip()) else None,
             robots_ttl=_number(settings, "PARKNEWS_ROBOTS_TTL", 86400.0),
             coverage_min_articles=int(_number(settings, "PARKNEWS_COVERAGE_MIN_ARTICLES", 5)),
+            limit=parse_limit(settings.get("PARKNEWS_LIMIT") or 0, "PARKNEWS_LIMIT"),
         )
 
     @classmethod
@@ -87,6 +101,28 @@ class ParknewsConfig:
         return config
 
 
+def settings_from_arguments(arguments: dict[str, str]) -> dict[str, object]:
+    """Check ``-a`` spider arguments; return the settings they stand for.
+
+    An unknown name is an error rather than a silently ignored attribute:
+    ``-a limt=3`` would otherwise run a full crawl.
+    """
+    settings: dict[str, object] = {}
+    for name, value in arguments.items():
+        if name in _TOOL_ARGUMENTS:
+            continue
+        if name not in SPIDER_ARGUMENTS:
+            known = ", ".join(sorted(SPIDER_ARGUMENTS))
+            raise ConfigError(f"unknown spider argument {name!r} (known: {known})")
+        if name == "start_urls":
+            parse_start_urls(value)
+        elif name == "limit":
+            settings["PARKNEWS_LIMIT"] = parse_limit(value)
+        else:
+            settings[str(SPIDER_ARGUMENTS[name])] = parse_flag(name, value)
+    return settings
+
+
 def parse_start_urls(value: str | list[str]) -> tuple[str, ...]:
     """Accept ``URL[,URL…]`` (the ``-a`` form) or a list (the setting form)."""
     items = value.split(",") if isinstance(value, str) else list(value)
@@ -94,22 +130,38 @@ def parse_start_urls(value: str | list[str]) -> tuple[str, ...]:
     if not urls:
         raise ConfigError("start_urls: no URL given")
     for url in urls:
-        try:
-            parts = urlsplit(url)
-            usable = parts.scheme in ("http", "https") and bool(parts.hostname)
-            parts.port  # noqa: B018 - raises on a port that is not a number 0-65535
-        except ValueError:  # "http://[", "http://host:abc/"
-            usable = False
-        if not usable:
-            raise ConfigError(f"start_urls: {url!r} is not an http:// or https:// URL")
+        problem = _url_problem(url)
+        if problem:
+            raise ConfigError(f"start_urls: {url!r} {problem}")
     return urls
 
 
-def parse_limit(value: str | int) -> int:
-    """``-a limit=N``: stop after N exported articles (0: no limit)."""
+def _url_problem(url: str) -> str | None:
+    """What keeps ``url`` from being crawled, in words, or None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "http://[": an unclosed IPv6 bracket
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "is not an http:// or https:// URL"
+    try:
+        port = parts.port
+    except ValueError:  # "http://host:abc/", "http://host:99999/"
+        port_text = parts.netloc.rpartition(":")[2]
+        return f"has port {port_text!r}, which is not a number from 1 to 65535"
+    if not parts.hostname:
+        return "has no host name"
+    if port == 0:
+        return "has port '0', which is not a number from 1 to 65535"
+    return None
+
+
+def parse_limit(value: str | int, name: str = "limit") -> int:
+    """``-a limit=N``: export at most N articles; 0 means no limit, like Scrapy's
+    ``CLOSESPIDER_ITEMCOUNT``."""
     text = str(value).strip()
     if not text.isdigit():
-        raise ConfigError(f"limit: {value!r} is not a whole number >= 0")
+        raise ConfigError(f"{name}: {value!r} is not a whole number >= 0")
     return int(text)
 
 

@@ -22,6 +22,8 @@ PARKNEWS_SCRIPT = "zh-hans"
 PARKNEWS_FULL = False
 #: Re-read known articles and export those whose click count changed (``-a refresh_clicks=1``).
 PARKNEWS_REFRESH_CLICKS = False
+#: Export at most this many articles, then stop (``-a limit=N``); 0: no limit.
+PARKNEWS_LIMIT = 0
 #: Machine-readable summary of the last run (counts, failure, exit code, all stats); empty: off.
 PARKNEWS_SUMMARY = "data/last-run.json"
 #: Field coverage is judged only over runs with at least this many articles.

@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, NoReturn
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from parknews.config import ConfigError, ParknewsConfig, parse_flag, parse_limit, parse_start_urls
+from parknews.config import SPIDER_ARGUMENTS, ConfigError, ParknewsConfig, settings_from_arguments
 from parknews.feeds import OutputError, check_output_dirs
 from parknews.outcome import exit_code
 from parknews.state import StateError, StateStore
@@ -28,9 +28,6 @@ from parknews.stopping import Interrupts
 if TYPE_CHECKING:
     import argparse
     from pathlib import Path
-
-#: ``-a NAME=VALUE`` arguments that are really settings, and how they are checked.
-_FLAG_ARGS = {"full": "PARKNEWS_FULL", "refresh_clicks": "PARKNEWS_REFRESH_CLICKS"}
 
 
 class Command(ScrapyCrawlCommand):
@@ -41,14 +38,9 @@ class Command(ScrapyCrawlCommand):
         super().process_options(args, opts)
         assert self.settings is not None
         try:
-            if "start_urls" in opts.spargs:
-                parse_start_urls(opts.spargs["start_urls"])
-            if "limit" in opts.spargs:
-                # Scrapy's CloseSpider extension does the counting.
-                self.settings.set("CLOSESPIDER_ITEMCOUNT", parse_limit(opts.spargs.pop("limit")), "cmdline")
-            for arg, setting in _FLAG_ARGS.items():
-                if arg in opts.spargs:
-                    self.settings.set(setting, parse_flag(arg, opts.spargs.pop(arg)), "cmdline")
+            # the arguments that stand for settings become settings; the rest go to the spider
+            self.settings.setdict(settings_from_arguments(opts.spargs), "cmdline")
+            opts.spargs = {name: value for name, value in opts.spargs.items() if SPIDER_ARGUMENTS.get(name) is None}
             config = ParknewsConfig.from_settings(self.settings)
         except ConfigError as exc:
             _fail(str(exc))

@@ -15,6 +15,7 @@ from parknews import settings as default_settings
 from parknews.clicks import render
 from parknews.clicks.complete import ClickCounts
 from parknews.config import ParknewsConfig, parse_start_urls
+from parknews.limit import ExportLimit
 from parknews.mirrors import MirrorHoldback
 from parknews.pages import Document, HubPage, Link, ListPage, canonical_url, classify
 from parknews.pages.urls import host_of
@@ -63,7 +64,9 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
     a list is walked through its pagination and article links (never the site
     navigation, so a list given as a start URL yields that list's articles);
     a hub (home page, news centre) leads to the news centre and its category
-    lists. Links are followed only on the start URLs' hosts.
+    lists. Links are followed only on the start URLs' hosts (name and port,
+    also enforced for redirects by ``parknews.offsite``), and none once
+    ``-a limit=N`` articles are in.
     """
 
     name = "parknews"
@@ -93,6 +96,7 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         # Links are chosen by these; parknews.offsite holds every scheduled request (redirects too) to them.
         spider.hosts = frozenset(host_of(u) for u in spider.start_urls)
         spider.mirrors = MirrorHoldback(crawler)
+        spider.limit = ExportLimit.of(crawler)
         spider._counters_asked = set()
         return spider
 
@@ -163,6 +167,8 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
             yield from self._follow_list(page.listing)
 
     def _follow(self, links: list[Link], **meta: Any) -> Iterator[Request]:
+        if self.limit.reached:
+            return
         for link in links:
             url = canonical_url(link.url)
             if host_of(url) in self.hosts:
