@@ -81,11 +81,14 @@ def crawl(tmp_path: Path):
     """Run ``scrapy crawl parknews`` in a subprocess, as a user would."""
     state = tmp_path / "state.sqlite"
 
-    def run(start_urls: str, *extra: str, out: Path | None = None, state_path: Path = state) -> CrawlResult:
+    def run(
+        start_urls: str, *extra: str, out: Path | None = None, state_path: Path = state, umask: int = -1
+    ) -> CrawlResult:
+        """``umask``: the crawl process's (-1: this one's)."""
         out = out or tmp_path / "out.jsonl"
         stats_file = tmp_path / "last-run.json"
         cmd = crawl_command(start_urls, out, state_path, *extra, summary=stats_file)
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, umask=umask)
         items = [json.loads(line) for line in out.read_text("utf-8").splitlines()] if out.exists() else []
         summary = json.loads(stats_file.read_text("utf-8")) if stats_file.exists() else {}
         if stats_file.exists():

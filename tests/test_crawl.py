@@ -124,6 +124,9 @@ def test_unreachable_site_fails_cleanly(crawl, tmp_path):
     assert "ERROR: Run failed: site unreachable: http://127.0.0.1:" in result.log
     assert result.summary["exit_code"] == 1 and result.summary["failure"].startswith("site unreachable")
     assert not result.out.exists()
+    # the storage says it wrote nothing, and Scrapy does not claim it stored the feed
+    assert f"Nothing written to {result.out} (site unreachable" in result.log
+    assert "[scrapy.extensions.feedexport] INFO: Stored" not in result.log
     assert not list(tmp_path.glob(".*.part"))
 
 
