@@ -3,6 +3,11 @@
 Every ``PARKNEWS_*`` setting is read here and nowhere else, so a bad value is
 reported before the first request, with the value and the allowed ones named,
 instead of surfacing as a traceback half-way through a crawl.
+
+The project's own relative paths (state, output, summary, as ``settings.py``
+gives them) are taken from the project root, the directory of ``scrapy.cfg``,
+so a run started from any directory of the project uses the same state, lock
+and output. A path given with ``-s`` means what it means in the shell.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.utils.conf import closest_scrapy_cfg
 
 from parknews.text import SCRIPTS
 
@@ -76,7 +84,7 @@ class ParknewsConfig:
     def from_settings(cls, settings: BaseSettings) -> ParknewsConfig:
         return cls(
             start_urls=parse_start_urls(settings.getlist("PARKNEWS_START_URLS")),
-            state_path=Path(settings.get("PARKNEWS_STATE") or ".parknews/state.sqlite"),
+            state_path=_project_path(settings, "PARKNEWS_STATE") or project_root() / ".parknews/state.sqlite",
             script=_choice(settings, "PARKNEWS_SCRIPT", SCRIPTS),
             full=parse_flag("PARKNEWS_FULL", settings.get("PARKNEWS_FULL", False)),
             refresh_clicks=parse_flag("PARKNEWS_REFRESH_CLICKS", settings.get("PARKNEWS_REFRESH_CLICKS", False)),
@@ -84,8 +92,8 @@ class ParknewsConfig:
             render=_choice(settings, "PARKNEWS_RENDER", RENDER_MODES),
             render_timeout=_seconds(settings, "PARKNEWS_RENDER_TIMEOUT"),
             chromium=str(settings.get("PARKNEWS_CHROMIUM") or "").strip(),
-            output=str(settings.get("PARKNEWS_OUTPUT") or "").strip(),
-            summary_path=Path(summary) if (summary := str(settings.get("PARKNEWS_SUMMARY") or "").strip()) else None,
+            output=str(_project_path(settings, "PARKNEWS_OUTPUT") or ""),
+            summary_path=_project_path(settings, "PARKNEWS_SUMMARY"),
             robots_ttl=_number(settings, "PARKNEWS_ROBOTS_TTL", 86400.0),
             coverage_min_articles=int(_number(settings, "PARKNEWS_COVERAGE_MIN_ARTICLES", 5)),
             limit=parse_limit(settings.get("PARKNEWS_LIMIT") or 0, "PARKNEWS_LIMIT"),
@@ -99,6 +107,25 @@ class ParknewsConfig:
             config = cls.from_settings(crawler.settings)
             crawler._parknews_config = config  # type: ignore[attr-defined]
         return config
+
+
+def project_root() -> Path:
+    """The directory of the project's ``scrapy.cfg``, found as Scrapy finds it
+    (from the current directory upwards); outside a project, the current directory."""
+    cfg = closest_scrapy_cfg()
+    return Path(cfg).parent if cfg else Path.cwd()
+
+
+def _project_path(settings: BaseSettings, name: str) -> Path | None:
+    """A path setting: relative to the project root when it comes from the
+    project's settings, as given when it comes from the command line; None when empty."""
+    value = str(settings.get(name) or "").strip()
+    if not value:
+        return None
+    path = Path(value)
+    if path.is_absolute() or (settings.getpriority(name) or 0) > SETTINGS_PRIORITIES["project"]:
+        return path
+    return project_root() / path
 
 
 def settings_from_arguments(arguments: dict[str, str]) -> dict[str, object]:

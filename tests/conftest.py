@@ -1,10 +1,12 @@
-"""Shared test tools: the fixture site on 127.0.0.1, a real ``scrapy crawl``, and
-a guard that no test writes the checkout's own state, summary, output or fixtures."""
+"""Shared test tools: the fixture site on 127.0.0.1, a real ``scrapy crawl``, a
+throwaway project, and a guard that no test writes the checkout's own state,
+summary, output or fixtures."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -98,6 +100,28 @@ def crawl(tmp_path: Path):
     return run
 
 
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project of its own: this one's ``scrapy.cfg`` (the code comes from the
+    checkout), with a subdirectory ``sub/`` to run commands from."""
+    root = tmp_path / "project"
+    (root / "sub").mkdir(parents=True)
+    shutil.copy(ROOT / "scrapy.cfg", root / "scrapy.cfg")
+    return root
+
+
+def tree(root: Path) -> list[str]:
+    """Every file under ``root``, relative to it."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def project_env() -> dict[str, str]:
+    """The environment of a command run in :func:`project`: the checkout's code, the project's scrapy.cfg."""
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
 def fixture_response(path: str, manifest: dict[str, Any], base: str = "http://127.0.0.1:8000") -> HtmlResponse:
     """A fixture page as the spider sees it: replayed headers, charset fixed."""
     entry = manifest["pages"][path]
@@ -107,12 +131,6 @@ def fixture_response(path: str, manifest: dict[str, Any], base: str = "http://12
         request.url, status=entry.get("status", 200), headers=entry["headers"], body=body, request=request
     )
     return CharsetFixMiddleware().process_response(request, response)
-
-
-def scrapy_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ, SCRAPY_SETTINGS_MODULE="parknews.settings", PYTHONPATH=str(ROOT))
-    env.update(extra)
-    return env
 
 
 PYTHON = sys.executable

@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 import socket
 import sqlite3
-import subprocess
 from urllib.parse import urlsplit
 
-from parknews.replay import FIXTURES, REPLAY_SETTINGS, ReplayServer
-from tests.conftest import PYTHON, scrapy_env
+from parknews.replay import FIXTURES, ReplayServer
 
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text("utf-8"))
 UNIQUE = {e["url_path"]: e for p, e in EXPECTED.items() if e["kind"] == "article" and not e.get("duplicate_of")}
@@ -146,31 +144,6 @@ def test_bad_script_setting_is_refused(site, crawl):
         "parknews: error: PARKNEWS_SCRIPT: 'klingon' is not one of zh-hans, keep"
     ]
     assert not result.out.exists()
-
-
-def test_default_output_file_and_state(site, tmp_path):
-    """Without -O each run writes data/parknews-<UTC time>.jsonl beside the state."""
-    cmd = [
-        PYTHON,
-        "-m",
-        "scrapy",
-        "crawl",
-        "parknews",
-        "-a",
-        f"start_urls={site.url}news/dfzt/1693.html",
-        *(arg for name, value in REPLAY_SETTINGS.items() for arg in ("-s", f"{name}={value}")),
-    ]
-    proc = subprocess.run(cmd, cwd=tmp_path, env=scrapy_env(), capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    files = list((tmp_path / "data").glob("parknews-*.jsonl"))
-    assert len(files) == 1
-    assert json.loads(files[0].read_text("utf-8"))["clicks"] == 2359
-    assert (tmp_path / ".parknews" / "state.sqlite").exists()
-    # nothing new on the second run: no empty file appears
-    proc = subprocess.run(cmd, cwd=tmp_path, env=scrapy_env(), capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0
-    assert len(list((tmp_path / "data").glob("parknews-*.jsonl"))) == 1
-    assert not list((tmp_path / "data").glob(".*"))
 
 
 def test_neither_article_nor_list_yields_nothing(site, crawl):
