@@ -3,15 +3,16 @@
 Pages are fetched through Scrapy with the project's settings (user agent,
 robots.txt, politeness) and written byte for byte, with status and
 Content-Type, in the format ``parknews.replay`` serves, so fixtures can be
-refreshed when the site changes its templates.
+refreshed when the site changes its templates. Without ``--dir`` they go to a
+new directory of their own; ``--dir fixtures`` adds them to the committed
+fixtures, whose manifest keeps its formatting.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -20,7 +21,8 @@ import scrapy
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from parknews.config import ConfigError, parse_start_urls
+from parknews.config import ConfigError, parse_start_urls, project_root
+from parknews.replay import dump_manifest
 
 if TYPE_CHECKING:
     import argparse
@@ -81,11 +83,8 @@ class SaveSpider(scrapy.Spider):
             first = urlsplit(self.urls[0])
             manifest.setdefault("origin", f"{first.scheme}://{first.netloc}")
         manifest["pages"].update(self.saved)
-        fd, tmp = tempfile.mkstemp(dir=self.out, prefix=".manifest.", suffix=".part")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(manifest, f, ensure_ascii=False, indent=1, sort_keys=True)
-            f.write("\n")
-        os.replace(tmp, manifest_path)
+        dump_manifest(manifest, self.out)
+        self.logger.info("%d pages saved in %s", len(self.saved), self.out)
 
 
 class Command(ScrapyCommand):
@@ -99,7 +98,9 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--dir", default="fixtures", help="fixtures directory (default: fixtures)")
+        parser.add_argument(
+            "--dir", help="fixtures directory (default: a new fixtures/saved-<UTC time>/; --dir fixtures adds to those)"
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not args:
@@ -108,7 +109,7 @@ class Command(ScrapyCommand):
             urls = list(parse_start_urls(args))
         except ConfigError as exc:
             raise UsageError(str(exc)) from exc
-        out = Path(opts.dir)
+        out = Path(opts.dir) if opts.dir else project_root() / "fixtures" / f"saved-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
         out.mkdir(parents=True, exist_ok=True)
         assert self.crawler_process is not None
         self.crawler_process.crawl(SaveSpider, urls=urls, out=out)
