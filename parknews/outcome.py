@@ -57,8 +57,8 @@ def final_failure(stats: dict[str, Any]) -> str | None:
         return "output could not be stored (see the 'Error storing' line)"
     if stats.get("parknews/state_failed"):
         return f"state could not be saved: {stats['parknews/state_failed']}"
-    if stats.get("parknews/stopped_at_once"):
-        return interruption(stats)  # the checks never ran
+    if stats.get("parknews/interrupted") and "finish_reason" not in stats:
+        return interruption(stats)  # stopped before the spider closed: the checks never ran
     return stats.get("parknews/failure") or run_failure(stats) or interruption(stats)
 
 

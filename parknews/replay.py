@@ -16,9 +16,8 @@ import re
 import shlex
 import subprocess
 import sys
-import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Protocol
@@ -191,6 +190,17 @@ _DEMO_LOGGERS = frozenset({"scrapy.extensions.logstats"})
 _DEMO_LEVELS = frozenset({"WARNING", "ERROR", "CRITICAL"})
 
 
+def _show_progress(log: Iterable[str]) -> None:
+    """Pass on the crawl's progress lines and problems (with their continuation lines)."""
+    shown = False
+    for line in log:
+        record = _RECORD.match(line)
+        if record:
+            shown = record["logger"] in _DEMO_LOGGERS or record["level"] in _DEMO_LEVELS
+        if shown:
+            print(line, end="", file=sys.stderr, flush=True)
+
+
 def demo(out: Path, *extra: str) -> int:
     """Crawl the fixture site from its home page into ``out``, with a fresh state
     of its own beside it; show progress, problems and the run's summary.
@@ -207,13 +217,12 @@ def demo(out: Path, *extra: str) -> int:
         cmd = crawl_command(server.url, out, state, *settings, summary=summary)
         with subprocess.Popen(cmd, cwd=FIXTURES.parent, stderr=subprocess.PIPE, text=True) as crawl:
             assert crawl.stderr is not None
-            shown = False
-            for line in crawl.stderr:
-                record = _RECORD.match(line)
-                if record:
-                    shown = record["logger"] in _DEMO_LOGGERS or record["level"] in _DEMO_LEVELS
-                if shown:
-                    print(line, end="", file=sys.stderr, flush=True)
+            while True:
+                try:
+                    _show_progress(crawl.stderr)
+                    break
+                except KeyboardInterrupt:
+                    continue  # the crawl got the same Ctrl-C and stops on its own: serve it until it has
         code = crawl.returncode
     lines = out.read_text(encoding="utf-8").splitlines() if out.exists() else []
     if code == 0 and lines:

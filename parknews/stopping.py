@@ -73,7 +73,9 @@ class Interrupts:
     and the run ends as interrupted (exit 128 + the signal's number). A second
     signal stops at once: nothing of the run is kept — its unfinished output
     is removed and the state is left as it was, so the next run exports those
-    articles — and the summary says so.
+    articles — and the summary says so. A signal while the spider is still
+    opening (nothing fetched yet) stops at once too: there is nothing to
+    finish; one while the run is closing on its own lets it close.
 
     The handlers only hand the work to the reactor: a signal handler may
     interrupt code that is writing to the log.
@@ -85,7 +87,8 @@ class Interrupts:
         self.signum: int | None = None
         #: whether a signal stopped the run (one that came as it ended on its own did not)
         self.interrupted = False
-        self.engine_stopped = False
+        self.engine_started = self.engine_stopped = False
+        crawler.signals.connect(self._engine_started, signal=signals.engine_started)
         crawler.signals.connect(self._engine_stopped, signal=signals.engine_stopped)
 
     def install(self) -> None:
@@ -104,7 +107,10 @@ class Interrupts:
             reactor.callFromThread(self._stop_gracefully, signum)
         else:
             install_shutdown_handlers(signal.SIG_IGN)
-            reactor.callFromThread(self._stop_at_once, signum)
+            reactor.callFromThread(self._stop_at_once, signum, True)
+
+    def _engine_started(self) -> None:
+        self.engine_started = True
 
     def _engine_stopped(self) -> None:
         self.engine_stopped = True
@@ -112,10 +118,13 @@ class Interrupts:
     def _stop_gracefully(self, signum: int) -> None:
         if self.engine_stopped:
             return  # the run has ended on its own
-        self.interrupted = True
-        if self.crawler._engine is None:  # still starting: nothing to finish or keep
-            _stop_reactor()
+        if not self.engine_started:
+            self._stop_at_once(signum, False)  # the spider is still opening: nothing fetched, nothing to finish
             return
+        if not self.crawler.engine.running:
+            logger.info("Interrupted by %s as the run closes on its own: letting it close", signal_names[signum])
+            return
+        self.interrupted = True
         name = signal_names.get(signum, str(signum))
         self.crawler.stats.set_value("parknews/interrupted", name)
         deferred_from_coro(self.crawler.stop_async())
@@ -129,18 +138,20 @@ class Interrupts:
             name,
         )
 
-    def _stop_at_once(self, signum: int) -> None:
+    def _stop_at_once(self, signum: int, again: bool) -> None:
         if self.engine_stopped:
             return  # the run has ended on its own: its output and state are settled
-        if self.crawler._engine is None:
-            _stop_reactor()
-            return
-        name = signal_names.get(signum, str(signum))
-        stats = self.crawler.stats
-        stats.set_value("parknews/interrupted", stats.get_value("parknews/interrupted") or name)
-        stats.set_value("parknews/stopped_at_once", True)
-        logger.warning("Interrupted again by %s: stopping at once; nothing of this run is kept", name)
-        self.crawler.signals.send_catch_log(signal=run_abandoned)
+        self.interrupted = True
+        if self.crawler._stats is not None:  # None only before the crawl has set itself up
+            name = signal_names.get(signum, str(signum))
+            stats = self.crawler.stats
+            stats.set_value("parknews/interrupted", stats.get_value("parknews/interrupted") or name)
+            if again:
+                stats.set_value("parknews/stopped_at_once", True)
+                logger.warning("Interrupted again by %s: stopping at once; nothing of this run is kept", name)
+            else:
+                logger.warning("Interrupted by %s while starting: stopping, nothing was fetched yet", name)
+            self.crawler.signals.send_catch_log(signal=run_abandoned)
         _stop_reactor()
 
 

@@ -157,3 +157,21 @@ def test_a_second_signal_stops_at_once_and_keeps_nothing_of_the_run(tmp_path):
     # so the next run exports those articles
     assert again.returncode == 0, again.stderr[-3000:]
     assert sorted(urlsplit(i["url"]).path for i in jsonl(tmp_path / "again.jsonl")) == sorted(r.path for r in good)
+
+
+def test_a_signal_as_the_spider_opens_ends_the_run_too(tmp_path):
+    """Signalled at its first log line of the crawl proper (LogStats, as the spider
+    opens): whether the engine runs yet or not, the run ends at once as interrupted."""
+    state, out, summary = tmp_path / "state.sqlite", tmp_path / "out.jsonl", tmp_path / "last-run.json"
+    with ReplayServer() as server:
+        proc = subprocess.Popen(
+            crawl_command(server.url, out, state, *PACED, summary=summary), cwd=ROOT, stderr=subprocess.PIPE, text=True
+        )
+        log = LogReader(proc)
+        assert log.wait_for(lambda lines: any("[scrapy.extensions.logstats]" in line for line in lines))
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 130, log.text()[-3000:]
+    info = json.loads(summary.read_text("utf-8"))
+    assert (info["ok"], info["exit_code"]) == (False, 130)
+    assert info["failure"].startswith("interrupted by SIGINT: stopped before the crawl was done")
+    assert not list(tmp_path.glob(".*.part"))

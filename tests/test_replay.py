@@ -109,3 +109,24 @@ def test_demo_shows_progress_and_ends_with_the_run_summary(tmp_path, capsys):
         "demo.state.sqlite.lock",
     ]
     assert replay.DEMO_PROGRESS_EVERY == 10
+
+
+def test_ctrl_c_in_the_demo_stops_the_crawl_as_interrupted(tmp_path):
+    """A terminal's Ctrl-C reaches the demo and its crawl (one process group): the
+    demo keeps serving until the crawl has stopped, and reports it."""
+    run_demo = (
+        "import sys; from pathlib import Path; from parknews import replay; "
+        f"sys.exit(replay.demo(Path({str(tmp_path / 'demo.jsonl')!r}), '-s', 'DOWNLOAD_DELAY=0.2'))"
+    )
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    proc = subprocess.Popen([PYTHON, "-c", run_demo], cwd=ROOT, start_new_session=True, **pipes)
+    assert proc.stderr is not None
+    for line in proc.stderr:  # an article's warning: the crawl is under way
+        if "[parknews.pipelines] WARNING" in line:
+            break
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-3000:]
+    assert "KeyboardInterrupt" not in err
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("Run failed: interrupted by SIGINT: stopped before the crawl was done"), last
