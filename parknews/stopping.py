@@ -87,8 +87,9 @@ class Interrupts:
         self.signum: int | None = None
         #: whether a signal stopped the run (one that came as it ended on its own did not)
         self.interrupted = False
-        self.engine_started = self.engine_stopped = False
+        self.engine_started = self.spider_closed = self.engine_stopped = False
         crawler.signals.connect(self._engine_started, signal=signals.engine_started)
+        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self._engine_stopped, signal=signals.engine_stopped)
 
     def install(self) -> None:
@@ -112,6 +113,9 @@ class Interrupts:
     def _engine_started(self) -> None:
         self.engine_started = True
 
+    def _spider_closed(self) -> None:
+        self.spider_closed = True
+
     def _engine_stopped(self) -> None:
         self.engine_stopped = True
 
@@ -122,7 +126,12 @@ class Interrupts:
             self._stop_at_once(signum, False)  # the spider is still opening: nothing fetched, nothing to finish
             return
         if not self.crawler.engine.running:
-            logger.info("Interrupted by %s as the run closes on its own: letting it close", signal_names[signum])
+            if self.spider_closed:
+                logger.info("Interrupted by %s as the run ends on its own: letting it end", signal_names[signum])
+            else:  # started, not running yet (engine_started handlers may take a moment): act once it runs
+                from twisted.internet import reactor
+
+                reactor.callLater(0.05, self._stop_gracefully, signum)
             return
         self.interrupted = True
         name = signal_names.get(signum, str(signum))

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from parknews import settings as project_settings
 from parknews.replay import FIXTURES, ReplayServer, crawl_command
 from tests.conftest import ROOT
 from tests.faults import FaultSite, list_path, routes
@@ -175,3 +176,21 @@ def test_a_signal_as_the_spider_opens_ends_the_run_too(tmp_path):
     assert (info["ok"], info["exit_code"]) == (False, 130)
     assert info["failure"].startswith("interrupted by SIGINT: stopped before the crawl was done")
     assert not list(tmp_path.glob(".*.part"))
+
+
+def test_a_signal_while_the_engine_starts_stops_the_run_once_it_runs(tmp_path):
+    state, out, summary = tmp_path / "state.sqlite", tmp_path / "out.jsonl", tmp_path / "last-run.json"
+    slow = ("-s", "EXTENSIONS=" + json.dumps({**project_settings.EXTENSIONS, "tests.slow_start.SlowStart": 0}))
+    with ReplayServer() as server:
+        proc = subprocess.Popen(
+            crawl_command(server.url, out, state, *slow, summary=summary), cwd=ROOT, stderr=subprocess.PIPE, text=True
+        )
+        log = LogReader(proc)
+        assert log.wait_for(lambda lines: any("Starting slowly" in line for line in lines))
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 130, log.text()[-3000:]
+    text = log.text()
+    assert "WARNING: Interrupted by SIGINT: stopping (responses still awaited" in text
+    info = json.loads(summary.read_text("utf-8"))
+    assert info["failure"].startswith("interrupted by SIGINT: stopped before the crawl was done")
+    assert info["articles"]["new"] < len(UNIQUE)  # stopped, not crawled to the end
