@@ -9,15 +9,16 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+PEERS_STAMP := $(VENV)/.peers-$(shell cat requirements.txt bench/requirements.txt | cksum | cut -d' ' -f1)
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 ARGS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install chromium crawl cron demo test lint bench clean
+.PHONY: help install chromium crawl cron demo test lint eval peers bench clean
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z]+:.*## / { printf "  make %-9s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
-	@echo "  (ARGS='…' passes arguments to crawl and cron; VENV=DIR uses another virtualenv)"
+	@echo "  (ARGS='…' passes arguments to crawl, cron and eval; VENV=DIR uses another virtualenv)"
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,16 +57,26 @@ lint: $(STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## ARGS passes corpora and options: make eval ARGS='--floor .ci/eval-floor.json fixtures'
+eval: $(PEERS_STAMP) ## score extraction on saved pages beside GNE and trafilatura: data/eval-report.json
+	$(BIN)/scrapy eval $(ARGS)
+
+## the project's pins win
+peers: $(PEERS_STAMP) ## install the extractors parknews is compared with (and py-spy for the bench) into the virtualenv
+
+$(PEERS_STAMP): $(STAMP) bench/requirements.txt
+	$(PIP) -r bench/requirements.txt -c requirements.txt
+	@rm -f $(VENV)/.peers-* && touch $@
+
 ## What a crawl costs, beside bare Scrapy, trafilatura and GNE, on a local replay
 ## site of N articles (default 5000): prints a table, writes bench/results.json
 N ?= 5000
 BENCH_ARGS ?=
-bench: install ## measure a crawl of N (5000) articles against bare Scrapy, trafilatura and GNE
+bench: install $(PEERS_STAMP) ## measure a crawl of N (5000) articles against bare Scrapy, trafilatura and GNE
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx \
 	    || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && echo "Installing nginx (apt-get install nginx)" \
 	         && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } \
 	    || echo "note: no nginx: the bench serves the site with its own asyncio server"
-	$(PIP) -r bench/requirements.txt -c requirements.txt
 	$(BIN)/python bench/run.py --n $(N) $(BENCH_ARGS)
 
 clean: ## remove the virtualenv and the tools' caches (not data/ or .parknews/)

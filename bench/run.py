@@ -200,20 +200,22 @@ def _frame_group(stack: list[str]) -> str:
         below = frames[i:]
         if path.endswith("parknews/pipelines.py"):
             cls = next((c for a, b, c in _PIPELINE_CLASSES if a <= line <= b), "?")
-            if cls == "TextRepairPipeline":
-                return "pipeline: text repair (ftfy check, glosses, OpenCC)"
             if cls == "DedupPipeline":
-                if any(p.endswith("parknews/text.py") for _, p, _ in below):
-                    return "pipeline: dedup, fingerprint (repair + NFKC + OpenCC again)"
                 return "pipeline: dedup, SQLite state"
             return f"pipeline: {cls}"
         if name == "parse" and "parknews/spiders/" in path:
             if any(n in ("_parse_html", "create_root_node") for n, _, _ in below):
                 return "spider: HTML parsing (lxml)"
-            if any(p.endswith("parknews/extract.py") for _, p, _ in below):
-                return "spider: page extraction (parknews.extract)"
+            if any(p.endswith("parknews/text.py") and n == "fingerprint" for n, p, _ in below):
+                return "spider: fingerprint (NFKC + OpenCC round trip)"
             if any(p.endswith("parknews/loaders.py") or "/itemloaders/" in p for _, p, _ in below):
-                return "spider: item loader (itemloaders)"
+                return "spider: item loader (itemloaders, glosses, OpenCC, punctuation)"
+            if any(
+                p.endswith("parknews/pages/document.py") or p.endswith("parknews/pages/layout.py") for _, p, _ in below
+            ):
+                return "spider: document (layout walk, text repair)"
+            if any("parknews/pages/" in p for _, p, _ in below):
+                return "spider: page extraction (parknews.pages)"
             if any(p.endswith("parknews/state.py") or "sqlite" in p for _, p, _ in below):
                 return "spider: state look-ups (SQLite)"
             return "spider: other"
@@ -334,9 +336,12 @@ def render_bench(count: int, base: Path, work: Path, prefer_nginx: bool) -> dict
     ``PARKNEWS_RENDER=auto``, so every article is rendered in Chromium."""
     import importlib.util
 
-    if importlib.util.find_spec("parknews.render") is None or importlib.util.find_spec("scrapy_playwright") is None:
-        return {"skipped": "no browser render path in parknews (parknews.render / scrapy-playwright missing)"}
-    from parknews.render import chromium_path
+    if (
+        importlib.util.find_spec("parknews.clicks.render") is None
+        or importlib.util.find_spec("scrapy_playwright") is None
+    ):
+        return {"skipped": "scrapy-playwright is not installed"}
+    from parknews.clicks.render import chromium_path
 
     if chromium_path() is None:
         return {"skipped": "no Chromium on this machine (make chromium installs one)"}

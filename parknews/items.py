@@ -24,8 +24,21 @@ class Article:
     body: str | None = None
     crawled_at: str | None = None
     #: identity of the text (normalised title + body, see ``parknews.text.fingerprint``),
-    #: for dedup; not exported (``FEED_EXPORT_FIELDS`` lists the exported fields)
+    #: taken once by ``content_fingerprint``; not exported (``FEED_EXPORT_FIELDS`` lists the exported fields)
     fingerprint: str | None = field(default=None, repr=False, compare=False)
+
+    def content_fingerprint(self, simplified: bool = True) -> str:
+        """The fingerprint of the final title and body, taken on first use and kept.
+
+        ``simplified`` says the text is the default clean-up's output (script
+        ``zh-hans``), so the fingerprint need not repeat it.
+        """
+        if self.fingerprint is None:
+            # Imported here: the text module loads ftfy and OpenCC, which the schema alone does not need.
+            from parknews.text import fingerprint
+
+            self.fingerprint = fingerprint(self.title or "", self.body or "", repaired=simplified)
+        return self.fingerprint
 
 
 #: Fields whose absence is worth a warning: ``crawled_at`` and ``url`` are always set.

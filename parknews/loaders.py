@@ -11,54 +11,15 @@ because labels are read from the repaired text.)
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from itemloaders.processors import Compose, Identity, Join, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 
+from parknews.dates import parse_published
 from parknews.items import Article
-from parknews.text import fingerprint, normalise_whitespace, restore_punctuation, strip_glosses, to_simplified
-from parknews.vocab import DATE
-
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
-_ISO_RE = re.compile(
-    r"^\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$"
-)
-_DATE_RE = re.compile(DATE)
-
-
-def parse_published(value: str) -> str | None:
-    """``YYYY-MM-DD``, or ``YYYY-MM-DDTHH:MM:SS+08:00`` when the page gives a time.
-
-    Times without a zone are the site's (China, UTC+8); times with a zone are
-    shifted to UTC+8 so every record reads the same way.
-    """
-    m = _ISO_RE.match(value)
-    if m and m.group(7):
-        y, mo, d, h, mi, s, tz = m.groups()
-        # A zone of +24:00 or more, or a shift past year 1 or 9999, is no date.
-        try:
-            offset = (
-                UTC
-                if tz == "Z"
-                else timezone((1 if tz[0] == "+" else -1) * timedelta(hours=int(tz[1:3]), minutes=int(tz[-2:])))
-            )
-            when = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), tzinfo=offset)
-            return when.astimezone(CHINA_TZ).isoformat()
-        except (ValueError, OverflowError):
-            return None
-    m = _DATE_RE.search(value)
-    if not m:
-        return None
-    y, mo, d, h, mi, s = m.groups()
-    try:
-        if h is None:
-            return datetime(int(y), int(mo), int(d)).date().isoformat()
-        when = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), tzinfo=CHINA_TZ)
-    except ValueError:
-        return None
-    return when.isoformat()
+from parknews.text import normalise_whitespace, restore_punctuation, strip_glosses, to_simplified
 
 
 def parse_clicks(value: str | int) -> int | None:
@@ -99,11 +60,7 @@ class ArticleLoader(ItemLoader):
     crawled_at_in = Identity()
 
     def load_article(self, crawled_at: datetime | None = None) -> Article:
-        """The item, stamped with its crawl time (UTC) and content fingerprint."""
+        """The item, stamped with its crawl time (UTC)."""
         when = (crawled_at or datetime.now(UTC)).astimezone(UTC)
         self.add_value("crawled_at", when.replace(microsecond=0).isoformat())
-        item = self.load_item()
-        # The text is final here: the fingerprint is taken once, from it.
-        simplified = self.context.get("script", "zh-hans") == "zh-hans"
-        item.fingerprint = fingerprint(item.title or "", item.body or "", repaired=simplified)
-        return item
+        return self.load_item()

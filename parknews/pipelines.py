@@ -1,7 +1,7 @@
 """Item pipelines, in order: drop duplicates, flag gaps.
 
-Items arrive finished (``ArticlePage.to_item()`` repaired their text and
-took their fingerprint): nothing here changes a field.
+Items arrive finished (``ArticlePage.to_item()`` repaired their text):
+nothing here changes a field.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from parknews.config import ParknewsConfig
 from parknews.items import CONTENT_FIELDS
 from parknews.limit import ExportLimit
 from parknews.state import StateStore
-from parknews.text import fingerprint
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -63,9 +62,7 @@ class DedupPipeline:
         assert self.store is not None
         adapter = ItemAdapter(item)
         url = adapter["url"]
-        fp = adapter.get("fingerprint") or fingerprint(
-            adapter.get("title") or "", adapter.get("body") or "", repaired=self.repaired
-        )
+        fp = item.content_fingerprint(self.repaired)
         clicks = adapter.get("clicks")
         known = self.store.lookup(url)
         if known is None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import re
 import shlex
 import subprocess
@@ -43,15 +42,6 @@ REPLAY_SETTINGS: dict[str, str] = {
 
 def load_manifest(root: Path = FIXTURES) -> dict[str, Any]:
     return json.loads((root / "manifest.json").read_text(encoding="utf-8"))
-
-
-def dump_manifest(manifest: dict[str, Any], root: Path) -> None:
-    """Write ``manifest.json`` as ``fixtures/generate.py`` does (two-space indent,
-    keys in their order), so saving a page into the committed fixtures changes
-    only that page's entry; atomically, so a reader never sees half of it."""
-    tmp = root / f".manifest.json.{os.getpid()}.part"  # opened as any new file: the umask's mode
-    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, root / "manifest.json")
 
 
 class _Server(ThreadingHTTPServer):

@@ -43,6 +43,8 @@ PARKNEWS_RENDER_TIMEOUT = 5
 PLAYWRIGHT_MAX_CONTEXTS = 1
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20_000
+#: Skips images, fonts and media. Where the browser may go is no setting: its
+#: handler keeps it on the start URLs' hosts (parknews/clicks/browser.py).
 PLAYWRIGHT_ABORT_REQUEST = "parknews.clicks.render.abort_request"
 
 # --- politeness (live site) -------------------------------------------------

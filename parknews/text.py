@@ -23,6 +23,7 @@ __all__ = [
     "decode_repair",
     "fingerprint",
     "fix_mojibake",
+    "needs_no_repair",
     "normalise_whitespace",
     "repair",
     "restore_punctuation",
@@ -115,6 +116,9 @@ def fix_mojibake(text: str) -> str:
 
 
 _DECODE_NOISE = re.compile("[\x00\u200b-\u200d\u2060\ufeff]")
+
+#: Text that ``decode_repair`` would return unchanged (checked by one regex, in C).
+needs_no_repair = _MOJIBAKE_FREE.fullmatch
 
 
 def decode_repair(text: str) -> str:
@@ -240,7 +244,8 @@ def to_simplified(text: str) -> str:
 # Whitespace
 
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+# Invisible characters, and the private-use code points icon fonts draw their glyphs with.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff\ue000-\uf8ff]")
 _SPACES = re.compile(r"\s+")
 
 

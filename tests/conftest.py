@@ -133,4 +133,17 @@ def fixture_response(path: str, manifest: dict[str, Any], base: str = "http://12
     return CharsetFixMiddleware().process_response(request, response)
 
 
+def crawled_clicks(record: dict[str, Any]) -> int | None:
+    """The click count a complete crawl exports for a fixture article: the one its
+    counter serves where a script writes it (``clicks_served``), else the one the
+    HTML shows (``clicks``)."""
+    return record["clicks_served"] if "clicks_via" in record else record["clicks"]
+
+
+def scrapy_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ, SCRAPY_SETTINGS_MODULE="parknews.settings", PYTHONPATH=str(ROOT))
+    env.update(extra)
+    return env
+
+
 PYTHON = sys.executable

@@ -13,8 +13,8 @@ from parknews.replay import FIXTURES, ReplayServer
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text("utf-8"))
 VIA = {e["url_path"]: e["clicks_via"] for e in EXPECTED.values() if "clicks_via" in e}
 FETCH = next(p for p, via in VIA.items() if via == "fetch")
-SCRIPT = next(p for p, via in VIA.items() if via == "script" and EXPECTED[p]["clicks"] is not None)
-BROKEN = next(p for p, via in VIA.items() if via == "script" and EXPECTED[p]["clicks"] is None)
+SCRIPT = next(p for p, via in VIA.items() if via == "script" and EXPECTED[p]["clicks_served"] is not None)
+BROKEN = next(p for p, via in VIA.items() if via == "script" and EXPECTED[p]["clicks_served"] is None)
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def server():
 def test_fetch_counter_is_read_in_a_real_browser(server, crawl):
     result = crawl(server.url + FETCH.lstrip("/"))
     assert result.code == 0, result.log[-3000:]
-    assert [i["clicks"] for i in result.items] == [EXPECTED[FETCH]["clicks"]]
+    assert [i["clicks"] for i in result.items] == [EXPECTED[FETCH]["clicks_served"]]
     assert result.stats["parknews/rendered"] == 1
     assert result.stats["playwright/page_count"] == 1  # one browser page, closed again
     assert result.stats["playwright/page_count/closed"] == 1
@@ -44,7 +44,7 @@ def test_render_never_writes_null_and_starts_no_browser(server, crawl):
 
 def test_counter_script_is_read_once_without_a_browser(server, crawl):
     result = crawl(server.url + SCRIPT.lstrip("/"))
-    assert [i["clicks"] for i in result.items] == [EXPECTED[SCRIPT]["clicks"]]
+    assert [i["clicks"] for i in result.items] == [EXPECTED[SCRIPT]["clicks_served"]]
     assert result.stats["parknews/counter/read"] == 1
     assert sum("/plus/count.php" in r for r in server.requests) == 1
     assert not [k for k in result.stats if k.startswith("playwright/")]
@@ -73,7 +73,7 @@ def test_whole_site_renders_only_the_pages_that_need_it(server, crawl):
     assert result.code == 0, result.log[-3000:]
     clicks = {urlsplit(i["url"]).path: i["clicks"] for i in result.items}
     for path in VIA:
-        assert clicks[path] == EXPECTED[path]["clicks"], path
+        assert clicks[path] == EXPECTED[path]["clicks_served"], path
     assert result.stats["parknews/rendered"] == sum(1 for via in VIA.values() if via == "fetch")
     assert result.stats["playwright/page_count"] == result.stats["parknews/rendered"]
     for path in (SCRIPT, BROKEN):  # each counter called exactly once

@@ -9,7 +9,8 @@ import subprocess
 from urllib.request import urlopen
 
 from parknews.commands.savefixture import fixture_path
-from parknews.replay import FIXTURES, ReplayServer
+from parknews.evaluation.corpus import RECORD_FIELDS, Corpus
+from parknews.replay import FIXTURES, REPLAY_SETTINGS, ReplayServer
 from tests.conftest import PYTHON, ROOT, project_env, tree
 
 
@@ -77,18 +78,48 @@ def test_savefixture_without_dir_saves_into_a_new_directory_of_its_own(site, pro
     assert f"1 pages saved in {saved}" in proc.stderr
 
 
-def test_savefixture_into_the_fixtures_keeps_the_manifest_as_it_is(site, tmp_path):
-    """Saving a page the fixtures already hold, as they hold it, changes not a byte."""
-    fixtures = tmp_path / "fixtures"
-    fixtures.mkdir()
-    shutil.copy(FIXTURES / "manifest.json", fixtures / "manifest.json")
-    proc = subprocess.run(
-        [PYTHON, "-m", "scrapy", "savefixture", "--dir", str(fixtures), site.url + "news/dfzt/1693.html"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+def savefixture(*args: str) -> subprocess.CompletedProcess[str]:
+    relaxed = [arg for name, value in REPLAY_SETTINGS.items() for arg in ("-s", f"{name}={value}")]
+    return subprocess.run(
+        [PYTHON, "-m", "scrapy", "savefixture", *relaxed, *args], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
+
+
+def test_savefixture_expect_writes_draft_records_and_keeps_checked_ones(site, tmp_path):
+    shutil.copy(FIXTURES / "manifest.json", tmp_path / "manifest.json")
+    checked = {"/contact.html": {"kind": "other", "title": "联系我们"}}
+    (tmp_path / "expected.json").write_text(json.dumps(checked, ensure_ascii=False), "utf-8")
+    urls = [site.url + "news/dfzt/1693.html", site.url + "contact.html"]
+    proc = savefixture("--dir", str(tmp_path), "--expect", *urls)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert (fixtures / "manifest.json").read_bytes() == (FIXTURES / "manifest.json").read_bytes()
-    assert (fixtures / "site/news/dfzt/1693.html").read_bytes() == (FIXTURES / "site/news/dfzt/1693.html").read_bytes()
+    # the same pages saved again: the manifest is byte for byte as generate.py wrote it
+    assert (tmp_path / "manifest.json").read_bytes() == (FIXTURES / "manifest.json").read_bytes()
+    records = json.loads((tmp_path / "expected.json").read_text("utf-8"))
+    assert records == {
+        "/contact.html": checked["/contact.html"],
+        "/news/dfzt/1693.html": {
+            "kind": "article",
+            "title": "为高质量发展超越构筑“园区力量”",
+            "published": "2020-09-25",
+            "clicks": 2359,
+            "source": "闽西新闻网",
+            "category": "地方专题",
+            "body_start": "龙岩9月25日讯 据闽西新闻网",
+            "body_end": "8月底资金已支付6.53亿元。",
+        },
+    }
+    assert "Kept the existing record of /contact.html" in proc.stderr and "--replace-expected" in proc.stderr
+    assert list(Corpus.load(tmp_path).truth) == ["/news/dfzt/1693.html"]  # a corpus scrapy eval can score
+
+    proc = savefixture("--dir", str(tmp_path), "--expect", "--replace-expected", urls[1])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    records = json.loads((tmp_path / "expected.json").read_text("utf-8"))
+    assert records["/contact.html"] == {"kind": "other", **dict.fromkeys(RECORD_FIELDS)}
+    assert records["/news/dfzt/1693.html"]["title"] == "为高质量发展超越构筑“园区力量”"
+
+
+def test_savefixture_replace_expected_needs_expect(tmp_path):
+    proc = savefixture("--dir", str(tmp_path), "--replace-expected", "http://127.0.0.1:9/")
+    assert proc.returncode == 2
+    assert "--replace-expected goes with --expect" in proc.stderr
+    assert not (tmp_path / "manifest.json").exists()

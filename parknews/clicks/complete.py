@@ -20,7 +20,6 @@ from parknews.clicks.counter import parse_counter
 from parknews.clicks.render import WAIT_FOR_CLICKS_JS
 from parknews.items import CONTENT_FIELDS, Article
 from parknews.pages import ArticlePage, Document
-from parknews.text import fingerprint
 
 if TYPE_CHECKING:
     from twisted.python.failure import Failure
@@ -60,7 +59,7 @@ class ClickCounts:
         if self.config.refresh_clicks:
             return False
         known = self.state.lookup(item.url)
-        return known is not None and known.fingerprint == item.fingerprint
+        return known is not None and known.fingerprint == item.content_fingerprint(self.config.script == "zh-hans")
 
     def _counter_read(self, response: Response) -> Iterator[Any]:
         item: Article = response.meta["parknews_item"]
@@ -86,13 +85,25 @@ class ClickCounts:
         wait = PageMethod("wait_for_function", WAIT_FOR_CLICKS_JS, timeout=self.config.render_timeout * 1000)
         self.crawler.stats.inc_value("parknews/render_requests")
         # The page is not handed to the callback, so scrapy-playwright closes
-        # it itself, also when rendering fails.
+        # it itself, also when rendering fails. The render waits for the click
+        # count, not for the load event: a page that tries to navigate away
+        # while it loads never fires it (see parknews.clicks.browser). What the
+        # rendered page says is not followed either: the browser has followed
+        # the HTTP redirects, and a <meta> refresh its scripts wrote is no
+        # request for Scrapy to make.
         return Request(
             url,
             callback=self._rendered,
             errback=self._render_failed,
             dont_filter=True,
-            meta={**meta, "playwright": True, "playwright_page_methods": [wait], "dont_retry": True},
+            meta={
+                **meta,
+                "playwright": True,
+                "playwright_page_goto_kwargs": {"wait_until": "commit"},
+                "playwright_page_methods": [wait],
+                "dont_retry": True,
+                "dont_redirect": True,
+            },
         )
 
     def _rendered(self, response: Response) -> Iterator[Any]:
@@ -103,7 +114,7 @@ class ClickCounts:
         for name in filled:
             setattr(item, name, getattr(seen, name))
         if "title" in filled or "body" in filled:  # the text changed: so did its identity
-            item.fingerprint = fingerprint(item.title or "", item.body or "", repaired=self.config.script == "zh-hans")
+            item.fingerprint = None
         yield from self._export(item, response.meta["parknews_mirror"])
 
     def _render_failed(self, failure: Failure) -> Iterator[Any]:

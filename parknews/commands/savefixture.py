@@ -6,6 +6,13 @@ Content-Type, in the format ``parknews.replay`` serves, so fixtures can be
 refreshed when the site changes its templates. Without ``--dir`` they go to a
 new directory of their own; ``--dir fixtures`` adds them to the committed
 fixtures, whose manifest keeps its formatting.
+
+With ``--expect``, each page's current extraction (what ``to_item()`` gives,
+in the ``expected.json`` schema ``scrapy eval`` scores) is written beside it
+as its expected record: a draft for a person to check and correct, which is
+quicker and less error-prone than typing the record. A record already there
+is someone's checked truth and is kept, unless ``--replace-expected`` says
+otherwise.
 """
 
 from __future__ import annotations
@@ -20,9 +27,13 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from scrapy.http import TextResponse
 
-from parknews.config import ConfigError, parse_start_urls, project_root
-from parknews.replay import dump_manifest
+from parknews.config import ConfigError, ParknewsConfig, parse_start_urls, project_root
+from parknews.evaluation.corpus import record_of
+from parknews.jsonfile import write_json
+from parknews.pages import Document, classify
+from parknews.spiders.parknews import looks_like_html
 
 if TYPE_CHECKING:
     import argparse
@@ -56,9 +67,13 @@ class SaveSpider(scrapy.Spider):
         "PARKNEWS_ROBOTS_TTL": 0,  # robots.txt obeyed, not cached: the crawl state is left alone
     }
 
-    def __init__(self, urls: list[str], out: Path, **kwargs: Any) -> None:
+    def __init__(
+        self, urls: list[str], out: Path, expect: bool = False, replace_expected: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.urls, self.out, self.saved = urls, out, {}
+        self.expect, self.replace_expected = expect, replace_expected
+        self.records: dict[str, dict[str, Any]] = {}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.urls:
@@ -75,16 +90,42 @@ class SaveSpider(scrapy.Spider):
         key = parts.path + (f"?{parts.query}" if parts.query else "")
         self.saved[key] = {"file": rel, "status": response.status, "headers": headers}
         self.logger.info("Saved %s (%s) as %s", url, response.status, rel)
+        if self.expect:
+            self._read(key, response)
+
+    def _read(self, key: str, response: Response) -> None:
+        """The page as the crawl reads it, as a draft expected record."""
+        if not (200 <= response.status < 300 and isinstance(response, TextResponse) and looks_like_html(response)):
+            self.logger.warning("No expected record for %s: not an HTML page (HTTP %s)", response.url, response.status)
+            return
+        page = classify(Document.from_response(response), ParknewsConfig.from_crawler(self.crawler).script)
+        self.records[key] = record_of(page.kind, page.to_item() if page.kind == "article" else None)
 
     def closed(self, reason: str) -> None:
         manifest_path = self.out / "manifest.json"
-        manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {"pages": {}}
+        manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
         if self.urls:
             first = urlsplit(self.urls[0])
             manifest.setdefault("origin", f"{first.scheme}://{first.netloc}")
-        manifest["pages"].update(self.saved)
-        dump_manifest(manifest, self.out)
+        manifest.setdefault("pages", {}).update(self.saved)
+        # as fixtures/generate.py writes it: a re-saved page changes its own entry only
+        write_json(manifest_path, manifest)
         self.logger.info("%d pages saved in %s", len(self.saved), self.out)
+        if self.expect:
+            self._write_expected()
+
+    def _write_expected(self) -> None:
+        path = self.out / "expected.json"
+        expected = json.loads(path.read_text("utf-8")) if path.exists() else {}
+        for key, record in self.records.items():
+            if key in expected and not self.replace_expected:
+                self.logger.warning("Kept the existing record of %s in %s (--replace-expected replaces it)", key, path)
+                continue
+            expected[key] = record
+            self.logger.info(
+                "Wrote the expected record of %s (%s) to %s: check and correct it", key, record["kind"], path
+            )
+        write_json(path, expected)
 
 
 class Command(ScrapyCommand):
@@ -101,6 +142,14 @@ class Command(ScrapyCommand):
         parser.add_argument(
             "--dir", help="fixtures directory (default: a new fixtures/saved-<UTC time>/; --dir fixtures adds to those)"
         )
+        parser.add_argument(
+            "--expect",
+            action="store_true",
+            help="also write each page's current extraction into expected.json, for you to check and correct",
+        )
+        parser.add_argument(
+            "--replace-expected", action="store_true", help="with --expect: replace records expected.json already has"
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not args:
@@ -109,10 +158,26 @@ class Command(ScrapyCommand):
             urls = list(parse_start_urls(args))
         except ConfigError as exc:
             raise UsageError(str(exc)) from exc
+        if opts.replace_expected and not opts.expect:
+            raise UsageError("--replace-expected goes with --expect")
         out = Path(opts.dir) if opts.dir else project_root() / "fixtures" / f"saved-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+        if opts.expect:
+            _check_expected(out / "expected.json")
         out.mkdir(parents=True, exist_ok=True)
         assert self.crawler_process is not None
-        self.crawler_process.crawl(SaveSpider, urls=urls, out=out)
+        self.crawler_process.crawl(
+            SaveSpider, urls=urls, out=out, expect=opts.expect, replace_expected=opts.replace_expected
+        )
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
+
+
+def _check_expected(path: Path) -> None:
+    """Records are merged into an existing expected.json: one that cannot be read stops the run before any fetch."""
+    try:
+        records = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{str(path)!r} cannot be read as JSON: {exc}") from exc
+    if not isinstance(records, dict):
+        raise UsageError(f"{str(path)!r} is not a JSON object of records")

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from parknews.pages.breadcrumb import read_breadcrumb
+from parknews.pages.breadcrumb import Breadcrumbs
 from parknews.pages.layout import Line, adopt_trailing, parse_html, walk_lines
 from parknews.pages.urls import Link, absolute_http_url, host_of
-from parknews.text import decode_repair, strip_glosses
+from parknews.text import decode_repair, needs_no_repair, strip_glosses
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
@@ -75,7 +75,7 @@ class Document:
     # ---------------------------------------------------------------- lines
     @cached_property
     def _walk(self) -> tuple[list[Line], dict[etree._Element, tuple[int, int]], set[etree._Element]]:
-        return walk_lines(self.root, decode_repair)
+        return walk_lines(self.root, decode_repair, needs_no_repair)
 
     @property
     def lines(self) -> list[Line]:
@@ -105,9 +105,14 @@ class Document:
         return " ".join(decode_repair("".join(element.itertext())).split())
 
     @cached_property
+    def breadcrumbs(self) -> Breadcrumbs:
+        """The page's breadcrumb candidates (see ``parknews.pages.breadcrumb``)."""
+        return Breadcrumbs(self)
+
+    @property
     def breadcrumb(self) -> list[str]:
         """Where the page sits in its site: section names after the home link."""
-        return read_breadcrumb(self)
+        return self.breadcrumbs.read()
 
     # ------------------------------------------------------------- metadata
     def meta(self, *names: str) -> str | None:

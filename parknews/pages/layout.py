@@ -152,6 +152,7 @@ class Line(NamedTuple):
     owner: etree._Element  # innermost block element holding the line
     boiler: bool  # inside navigation, share bars, hot lists…
     link_chars: int  # characters of the line that are link text
+    lead_link: bool = False  # the line starts with a link (a teaser: headline link, then its summary)
 
 
 def parse_html(text: str) -> etree._Element:
@@ -243,12 +244,30 @@ def _head_text(el: etree._Element, size: int = 12) -> str:
     return "".join(parts).strip()[:size]
 
 
-def _fewer_stops_than(el: etree._Element, limit: int) -> bool:
-    """``"".join(el.itertext()).count("。") < limit``, stopping at the ``limit``-th stop."""
-    seen = 0
+#: Characters of text outside links that make a block content, sentences or not.
+_PROSE_CHARS = 300
+
+
+def _is_prose(el: etree._Element) -> bool:
+    """A block of sentences (three full stops), or of much text that is not
+    link text — a blog written without full stops is still its article,
+    while menus, footers and related lists are mostly links.
+
+    The stop count ends at the third stop, the link count once the rest
+    is too short.
+    """
+    stops = chars = 0
     for text in el.itertext():
-        seen += text.count("。")
-        if seen >= limit:
+        stops += text.count("。")
+        chars += len(text) - text.count(" ")
+        if stops >= 3:
+            return True
+    if chars < _PROSE_CHARS:
+        return False
+    links = 0
+    for a in el.iter("a"):
+        links += sum(len(t) - t.count(" ") for t in a.itertext())
+        if chars - links < _PROSE_CHARS:
             return False
     return True
 
@@ -265,11 +284,13 @@ def _is_boilerplate(el: etree._Element) -> bool:
             return False
     # Tags, names and headings are weak signals (ASP.NET wraps whole pages in
     # <form>): a block full of sentences is content.
-    return _fewer_stops_than(el, 3)
+    return not _is_prose(el)
 
 
 def walk_lines(
-    root: etree._Element | None, clean: Callable[[str], str] = str
+    root: etree._Element | None,
+    clean: Callable[[str], str] = str,
+    clean_already: Callable[[str], object] = lambda text: True,
 ) -> tuple[list[Line], dict[etree._Element, tuple[int, int]], set[etree._Element]]:
     """Lay the page out as lines, the way a browser would break them.
 
@@ -277,7 +298,8 @@ def walk_lines(
     so a table row reads as one line. Iterative, so deeply nested broken
     markup cannot hit the recursion limit. ``clean`` repairs each line's
     text before its whitespace is collapsed (a no-break space may be the
-    last byte of a mojibake character).
+    last byte of a mojibake character); ``clean_already`` tells, cheaply,
+    the lines that need no repair (most of them).
     """
     lines: list[Line] = []
     spans: dict[etree._Element, tuple[int, int]] = {}
@@ -288,19 +310,21 @@ def walk_lines(
     link_chars = 0
     link_depth = 0
     boiler_depth = 0
+    lead_link = False
     blocks: list[etree._Element] = [root]
 
     def flush() -> None:
-        nonlocal link_chars
+        nonlocal link_chars, lead_link
         raw = "".join(buf)
-        fixed = clean(raw)
+        fixed = raw if clean_already(raw) else clean(raw)
         if fixed is not raw and link_chars:
             link_chars = link_chars * len(fixed) // max(len(raw), 1)
         text = " ".join(fixed.split())
         if text:
-            lines.append(Line(text, blocks[-1], boiler_depth > 0, min(link_chars, len(text))))
+            lines.append(Line(text, blocks[-1], boiler_depth > 0, min(link_chars, len(text)), lead_link))
         buf.clear()
         link_chars = 0
+        lead_link = False
 
     # The loop below runs for every element and text node of every page, so
     # it keeps its state in locals: appending text inline, flushing only a
@@ -354,6 +378,8 @@ def walk_lines(
             boilers.add(el)
         if tag == "a":
             link_depth += 1
+            if link_depth == 1 and not any(piece.strip() for piece in buf):
+                lead_link = True
         push((el, len(lines), is_boiler))
         text = el.text
         if text:
