@@ -121,11 +121,15 @@ def test_ctrl_c_in_the_demo_stops_the_crawl_as_interrupted(tmp_path):
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
     proc = subprocess.Popen([PYTHON, "-c", run_demo], cwd=ROOT, start_new_session=True, **pipes)
     assert proc.stderr is not None
-    for line in proc.stderr:  # an article's warning: the crawl is under way
-        if "[parknews.pipelines] WARNING" in line:
-            break
-    os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    try:
+        for line in proc.stderr:  # an article's warning: the crawl is under way
+            if "[parknews.pipelines] WARNING" in line:
+                break
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:  # a demo that did not stop: not left behind
+            os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130, err[-3000:]
     assert "KeyboardInterrupt" not in err
     last = out.strip().splitlines()[-1]
