@@ -3,6 +3,11 @@
 Every ``PARKNEWS_*`` setting is read here and nowhere else, so a bad value is
 reported before the first request, with the value and the allowed ones named,
 instead of surfacing as a traceback half-way through a crawl.
+
+The project's own relative paths (state, output, summary, as ``settings.py``
+gives them) are taken from the project root, the directory of ``scrapy.cfg``,
+so a run started from any directory of the project uses the same state, lock
+and output. A path given with ``-s`` means what it means in the shell.
 """
 
 from __future__ import annotations
@@ -13,6 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.utils.conf import closest_scrapy_cfg
+
 from parknews.text import SCRIPTS
 
 if TYPE_CHECKING:
@@ -22,6 +30,17 @@ if TYPE_CHECKING:
 
 #: ``PARKNEWS_RENDER``: when a browser reads click counts that only JavaScript shows.
 RENDER_MODES = ("auto", "never", "always")
+
+#: ``-a NAME=VALUE`` spider arguments: the setting each one stands for (None:
+#: an argument of the spider itself).
+SPIDER_ARGUMENTS: dict[str, str | None] = {
+    "start_urls": None,
+    "limit": "PARKNEWS_LIMIT",
+    "full": "PARKNEWS_FULL",
+    "refresh_clicks": "PARKNEWS_REFRESH_CLICKS",
+}
+#: Arguments that tools running spiders add on their own: scrapyd's job id.
+_TOOL_ARGUMENTS = frozenset({"_job"})
 
 
 class ConfigError(ValueError):
@@ -53,6 +72,8 @@ class ParknewsConfig:
     robots_ttl: float = 86400.0
     #: field coverage is judged only over runs with at least this many articles
     coverage_min_articles: int = 5
+    #: export at most this many articles (0: no limit)
+    limit: int = 0
 
     @property
     def lock_path(self) -> Path:
@@ -63,7 +84,7 @@ class ParknewsConfig:
     def from_settings(cls, settings: BaseSettings) -> ParknewsConfig:
         return cls(
             start_urls=parse_start_urls(settings.getlist("PARKNEWS_START_URLS")),
-            state_path=Path(settings.get("PARKNEWS_STATE") or ".parknews/state.sqlite"),
+            state_path=_project_path(settings, "PARKNEWS_STATE") or project_root() / ".parknews/state.sqlite",
             script=_choice(settings, "PARKNEWS_SCRIPT", SCRIPTS),
             full=parse_flag("PARKNEWS_FULL", settings.get("PARKNEWS_FULL", False)),
             refresh_clicks=parse_flag("PARKNEWS_REFRESH_CLICKS", settings.get("PARKNEWS_REFRESH_CLICKS", False)),
@@ -71,10 +92,11 @@ class ParknewsConfig:
             render=_choice(settings, "PARKNEWS_RENDER", RENDER_MODES),
             render_timeout=_seconds(settings, "PARKNEWS_RENDER_TIMEOUT"),
             chromium=str(settings.get("PARKNEWS_CHROMIUM") or "").strip(),
-            output=str(settings.get("PARKNEWS_OUTPUT") or "").strip(),
-            summary_path=Path(summary) if (summary := str(settings.get("PARKNEWS_SUMMARY") or "").strip()) else None,
+            output=str(_project_path(settings, "PARKNEWS_OUTPUT") or ""),
+            summary_path=_project_path(settings, "PARKNEWS_SUMMARY"),
             robots_ttl=_number(settings, "PARKNEWS_ROBOTS_TTL", 86400.0),
             coverage_min_articles=int(_number(settings, "PARKNEWS_COVERAGE_MIN_ARTICLES", 5)),
+            limit=parse_limit(settings.get("PARKNEWS_LIMIT") or 0, "PARKNEWS_LIMIT"),
         )
 
     @classmethod
@@ -87,6 +109,47 @@ class ParknewsConfig:
         return config
 
 
+def project_root() -> Path:
+    """The directory of the project's ``scrapy.cfg``, found as Scrapy finds it
+    (from the current directory upwards); outside a project, the current directory."""
+    cfg = closest_scrapy_cfg()
+    return Path(cfg).parent if cfg else Path.cwd()
+
+
+def _project_path(settings: BaseSettings, name: str) -> Path | None:
+    """A path setting: relative to the project root when it comes from the
+    project's settings, as given when it comes from the command line; None when empty."""
+    value = str(settings.get(name) or "").strip()
+    if not value:
+        return None
+    path = Path(value)
+    if path.is_absolute() or (settings.getpriority(name) or 0) > SETTINGS_PRIORITIES["project"]:
+        return path
+    return project_root() / path
+
+
+def settings_from_arguments(arguments: dict[str, str]) -> dict[str, object]:
+    """Check ``-a`` spider arguments; return the settings they stand for.
+
+    An unknown name is an error rather than a silently ignored attribute:
+    ``-a limt=3`` would otherwise run a full crawl.
+    """
+    settings: dict[str, object] = {}
+    for name, value in arguments.items():
+        if name in _TOOL_ARGUMENTS:
+            continue
+        if name not in SPIDER_ARGUMENTS:
+            known = ", ".join(sorted(SPIDER_ARGUMENTS))
+            raise ConfigError(f"unknown spider argument {name!r} (known: {known})")
+        if name == "start_urls":
+            parse_start_urls(value)
+        elif name == "limit":
+            settings["PARKNEWS_LIMIT"] = parse_limit(value)
+        else:
+            settings[str(SPIDER_ARGUMENTS[name])] = parse_flag(name, value)
+    return settings
+
+
 def parse_start_urls(value: str | list[str]) -> tuple[str, ...]:
     """Accept ``URL[,URL…]`` (the ``-a`` form) or a list (the setting form)."""
     items = value.split(",") if isinstance(value, str) else list(value)
@@ -94,22 +157,38 @@ def parse_start_urls(value: str | list[str]) -> tuple[str, ...]:
     if not urls:
         raise ConfigError("start_urls: no URL given")
     for url in urls:
-        try:
-            parts = urlsplit(url)
-            usable = parts.scheme in ("http", "https") and bool(parts.hostname)
-            parts.port  # noqa: B018 - raises on a port that is not a number 0-65535
-        except ValueError:  # "http://[", "http://host:abc/"
-            usable = False
-        if not usable:
-            raise ConfigError(f"start_urls: {url!r} is not an http:// or https:// URL")
+        problem = _url_problem(url)
+        if problem:
+            raise ConfigError(f"start_urls: {url!r} {problem}")
     return urls
 
 
-def parse_limit(value: str | int) -> int:
-    """``-a limit=N``: stop after N exported articles (0: no limit)."""
+def _url_problem(url: str) -> str | None:
+    """What keeps ``url`` from being crawled, in words, or None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "http://[": an unclosed IPv6 bracket
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "is not an http:// or https:// URL"
+    try:
+        port = parts.port
+    except ValueError:  # "http://host:abc/", "http://host:99999/"
+        port_text = parts.netloc.rpartition(":")[2]
+        return f"has port {port_text!r}, which is not a number from 1 to 65535"
+    if not parts.hostname:
+        return "has no host name"
+    if port == 0:
+        return "has port '0', which is not a number from 1 to 65535"
+    return None
+
+
+def parse_limit(value: str | int, name: str = "limit") -> int:
+    """``-a limit=N``: export at most N articles; 0 means no limit, like Scrapy's
+    ``CLOSESPIDER_ITEMCOUNT``."""
     text = str(value).strip()
     if not text.isdigit():
-        raise ConfigError(f"limit: {value!r} is not a whole number >= 0")
+        raise ConfigError(f"{name}: {value!r} is not a whole number >= 0")
     return int(text)
 
 

@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from scrapy.utils.defer import deferred_from_coro
 from w3lib.url import file_uri_to_path
 
 from parknews.outcome import run_failure
+from parknews.stopping import run_abandoned
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -34,16 +36,20 @@ class AtomicFileFeedStorage(FileFeedStorage):
     (site unreachable) leaves no file, and an existing ``-O`` target is kept;
     a run with nothing new writes no empty file unless ``-O`` asked to
     replace the target. ``-o`` (append) appends the finished lines at once.
+    A new file gets the mode the umask gives, as Scrapy's own storage's would;
+    a replaced one keeps its mode.
     """
 
     def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None, crawler: Crawler | None = None) -> None:
         super().__init__(uri, feed_options=feed_options)
+        self.uri = uri
         self.crawler = crawler
         self.overwrite = self.write_mode == "wb"
         self._tmp: Path | None = None
         self._error: OSError | None = None
         if crawler is not None:
             crawler.signals.connect(self._discard, signal=signals.engine_stopped)
+            crawler.signals.connect(self._discard, signal=run_abandoned)
 
     @classmethod
     def from_crawler(
@@ -56,6 +62,7 @@ class AtomicFileFeedStorage(FileFeedStorage):
         target.parent.mkdir(parents=True, exist_ok=True)
         _remove_orphans(target.parent)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent)
+        os.fchmod(fd, _mode_for(target, self.overwrite))  # mkstemp's 0600 is for secrets
         self._tmp = Path(tmp)
         return _GuardedFile(self._open_temp(fd), self._write_failed)
 
@@ -89,6 +96,7 @@ class AtomicFileFeedStorage(FileFeedStorage):
             tmp.unlink()
             self._tmp = None
             logger.info("Nothing written to %s (%s)", target, failure or "no new articles")
+            _NOT_STORED.add(self.uri)
             return
         if self.overwrite or not target.exists():
             os.replace(tmp, target)
@@ -106,6 +114,42 @@ class AtomicFileFeedStorage(FileFeedStorage):
         if self._tmp is not None and self._tmp.exists():
             self._tmp.unlink()
         self._tmp = None
+
+
+def _mode_for(target: Path, replacing: bool) -> int:
+    """The mode the output file ends up with: an ``-O`` target's own mode, else
+    what ``open()`` would give a new file (0666 less the umask)."""
+    if replacing:
+        try:
+            return stat.S_IMODE(target.stat().st_mode)
+        except FileNotFoundError:
+            pass
+    umask = os.umask(0o022)  # the only way to read the umask is to set it
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+class _NotStoredFilter(logging.Filter):
+    """Drops Scrapy's ``Stored … feed (N items) in: <uri>`` line for a feed this
+    storage declined to store (nothing new, a failed run): that line is logged
+    whenever ``store()`` returns, and would name a file that does not exist.
+    Scrapy has no option for it, so the record is matched by its URI."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uris: set[str] = set()
+
+    def add(self, uri: str) -> None:
+        self.uris.add(uri)
+        logging.getLogger("scrapy.extensions.feedexport").addFilter(self)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != "Stored %s" or not isinstance(record.args, tuple) or not record.args:
+            return True
+        return not any(str(record.args[0]).endswith(f" in: {uri}") for uri in self.uris)
+
+
+_NOT_STORED = _NotStoredFilter()
 
 
 class _GuardedFile(io.RawIOBase):

@@ -1,9 +1,10 @@
 """Run checks with spidermon: the signs that a scheduled run failed.
 
-A run that finds nothing new is a success. A run fails when the site cannot
-be reached, when article pages were fetched but none yielded an article, or
-when, over enough articles to judge, a field is found too rarely: the sign
-that the site changed its template and extraction silently broke.
+A run that finds nothing new is a success. A run fails when it was
+interrupted or did not finish normally, when the site cannot be reached, when
+article pages were fetched but none yielded an article, or when, over enough
+articles to judge, a field is found too rarely: the sign that the site changed
+its template and extraction silently broke.
 """
 
 from __future__ import annotations
@@ -12,14 +13,30 @@ import warnings
 
 from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import Monitor, MonitorSuite, monitors
-from spidermon.contrib.scrapy.monitors import FieldCoverageMonitor, FinishReasonMonitor
+from spidermon.contrib.scrapy.monitors import FieldCoverageMonitor
 from spidermon.core.actions import Action
 
 from parknews.config import ParknewsConfig
-from parknews.outcome import run_failure
+from parknews.outcome import interruption, run_failure
 
 # spidermon 1.27 reports through Spider.log(), deprecated in Scrapy 2.19.
 warnings.filterwarnings("ignore", r"Spider\.log\(\) is deprecated", ScrapyDeprecationWarning)
+
+
+@monitors.name("Finish")
+class FinishMonitor(Monitor):
+    """spidermon's finish-reason check, in words an operator reads at a glance:
+    "interrupted by SIGINT", not the finish reason ``shutdown``."""
+
+    @monitors.name("finished normally")
+    def test_finished_normally(self) -> None:
+        interrupted = interruption(dict(self.data.stats))
+        if interrupted:
+            self.fail(interrupted)
+        reason = self.data.stats.get("finish_reason")
+        expected = self.data.crawler.settings.getlist("SPIDERMON_EXPECTED_FINISH_REASONS")
+        if reason not in expected:
+            self.fail(f"the crawl ended early ({reason}), not as it should ({', '.join(expected)})")
 
 
 @monitors.name("Site")
@@ -68,5 +85,5 @@ class RecordFailure(Action):
 
 
 class RunChecks(MonitorSuite):
-    monitors = [SiteMonitor, CoverageMonitor, FinishReasonMonitor]  # noqa: RUF012 - spidermon's API
+    monitors = [FinishMonitor, SiteMonitor, CoverageMonitor]  # noqa: RUF012 - spidermon's API
     monitors_failed_actions = [RecordFailure]  # noqa: RUF012

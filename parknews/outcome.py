@@ -1,8 +1,8 @@
-"""How a run ended: failure, one summary line, ``last-run.json``.
+"""How a run ended: failure, exit code, one summary line, ``last-run.json``.
 
-``run_failure`` is a pure function of the stats, so the feed storage (keep
-or discard the output), the checks in ``parknews.monitors`` and the crawl
-command's exit code all agree.
+``run_failure`` and ``final_failure`` are pure functions of the stats, so the
+feed storage (keep or discard the output), the checks in ``parknews.monitors``,
+the crawl command's exit code and the summary all agree.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 
 from parknews.config import ParknewsConfig
+from parknews.stopping import run_abandoned
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -36,16 +38,45 @@ def run_failure(stats: dict[str, Any]) -> str | None:
     return f"site unreachable: {error}" if error else "no page could be fetched"
 
 
+def interruption(stats: dict[str, Any]) -> str | None:
+    """What a SIGINT or SIGTERM did to the run, in plain words, or None."""
+    name = stats.get("parknews/interrupted")
+    if not name:
+        return None
+    if stats.get("parknews/stopped_at_once"):
+        return f"interrupted by {name} twice: stopped at once, nothing of this run was kept"
+    return f"interrupted by {name}: stopped before the crawl was done; the articles exported so far are kept"
+
+
 def final_failure(stats: dict[str, Any]) -> str | None:
-    """The run's failure: the output could not be written, the checks' verdict,
-    or the unreachable site."""
+    """The run's failure: the output could not be written, the checks' verdict
+    (an interruption among them), or the unreachable site."""
     if stats.get("parknews/output_failed"):
         return f"output could not be written: {stats['parknews/output_failed']}"
     if any(key.startswith("feedexport/failed_count/") for key in stats):
         return "output could not be stored (see the 'Error storing' line)"
     if stats.get("parknews/state_failed"):
         return f"state could not be saved: {stats['parknews/state_failed']}"
-    return stats.get("parknews/failure") or run_failure(stats)
+    if stats.get("parknews/interrupted") and "finish_reason" not in stats:
+        return interruption(stats)  # stopped before the spider closed: the checks never ran
+    return stats.get("parknews/failure") or run_failure(stats) or interruption(stats)
+
+
+def exit_code(stats: dict[str, Any]) -> int:
+    """0 ok; 128 + the signal's number when SIGINT or SIGTERM stopped the run
+    (what a shell reports for a process a signal ended); 1 any other failure."""
+    name = stats.get("parknews/interrupted")
+    if name in signal.Signals.__members__:
+        return 128 + signal.Signals[name].value
+    return 1 if final_failure(stats) else 0
+
+
+def _elapsed(stats: dict[str, Any]) -> float:
+    """The crawl's time; a run stopped at once has no closing stats, so from its start."""
+    if stats.get("elapsed_time_seconds") is not None:
+        return float(stats["elapsed_time_seconds"])
+    start = stats.get("start_time")
+    return (datetime.now(UTC) - start).total_seconds() if isinstance(start, datetime) else 0.0
 
 
 def summary(stats: dict[str, Any]) -> dict[str, Any]:
@@ -53,10 +84,11 @@ def summary(stats: dict[str, Any]) -> dict[str, Any]:
     return {
         "finished_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "ok": failure is None,
-        "exit_code": 1 if failure else 0,
+        "exit_code": exit_code(stats),
         "failure": failure,
-        "elapsed_s": round(float(stats.get("elapsed_time_seconds") or 0), 3),
-        "requests": stats.get("downloader/request_count", 0),
+        "elapsed_s": round(_elapsed(stats), 3),
+        # requests sent: those given up unsent when the run stopped went only as far as the downloader
+        "requests": stats.get("downloader/request_count", 0) - stats.get("parknews/not_sent", 0),
         "pages": stats.get("parknews/pages", 0),
         "articles": {
             "new": stats.get("parknews/new", 0),
@@ -69,27 +101,34 @@ def summary(stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def summary_line(info: dict[str, Any]) -> str:
+    """``35 requests, 24 new, … 0.4 s``: the run in one line, from :func:`summary`."""
+    art = info["articles"]
+    return (
+        f"{info['requests']} requests, {art['new']} new, {art['updated']} updated, "
+        f"{art['duplicate']} duplicate, {art['missing_field']} missing a field, "
+        f"{info['errors']} errors, {info['elapsed_s']:.1f} s"
+    )
+
+
 class RunSummary:
-    """One summary line when the engine stops, and ``PARKNEWS_SUMMARY`` (JSON),
-    written atomically so a monitoring script never reads half a file."""
+    """One summary line when the engine stops (or the run is stopped at once),
+    and ``PARKNEWS_SUMMARY`` (JSON), written atomically so a monitoring script
+    never reads half a file."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
         self.path = ParknewsConfig.from_crawler(crawler).summary_path
-        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+        crawler.signals.connect(self.report, signal=signals.engine_stopped)
+        crawler.signals.connect(self.report, signal=run_abandoned)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
         return cls(crawler)
 
-    def engine_stopped(self) -> None:
+    def report(self) -> None:
         info = summary(self.stats.get_stats())
-        art = info["articles"]
-        line = (
-            f"{info['requests']} requests, {art['new']} new, {art['updated']} updated, "
-            f"{art['duplicate']} duplicate, {art['missing_field']} missing a field, "
-            f"{info['errors']} errors, {info['elapsed_s']:.1f} s"
-        )
+        line = summary_line(info)
         if info["failure"]:
             logger.error("Run failed: %s (%s)", info["failure"], line)
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -16,6 +16,7 @@ from scrapy.exceptions import DropItem
 
 from parknews.config import ParknewsConfig
 from parknews.items import CONTENT_FIELDS
+from parknews.limit import ExportLimit
 from parknews.state import StateStore
 
 if TYPE_CHECKING:
@@ -33,7 +34,8 @@ class DedupPipeline:
     with ``refresh_clicks``, whose click count changed) is exported again as
     an update: same ``url``, new values and ``crawled_at``. The state is committed only after
     the feeds are stored (``feed_exporter_closed``): a failed export or a
-    killed run marks nothing as seen.
+    killed run marks nothing as seen. Past ``-a limit=N`` an article is dropped
+    before it is recorded, so the next run exports it.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -43,6 +45,7 @@ class DedupPipeline:
         self.path = config.state_path
         self.refresh_clicks = config.refresh_clicks
         self.repaired = config.script == "zh-hans"
+        self.limit = ExportLimit.of(crawler)
         self.store: StateStore | None = None
         self.waits_for_feeds = bool(crawler.settings.getdict("FEEDS"))
         crawler.signals.connect(self.feeds_stored, signal=signals.feed_exporter_closed)
@@ -68,20 +71,23 @@ class DedupPipeline:
                 # remembered, so later runs do not fetch the copy again
                 self.store.add(url, fp, clicks, duplicate_of=original)
                 self._drop("fingerprint", f"same text as {original}: {url}")
-            self.stats.inc_value("parknews/new")
+            changes = ["parknews/new"]
         elif known.duplicate_of:
             self._drop("fingerprint", f"same text as {known.duplicate_of}: {url}")
         elif known.fingerprint != fp:
-            self.stats.inc_value("parknews/updated")  # the site edited the article
+            changes = ["parknews/updated"]  # the site edited the article
         elif self.refresh_clicks and clicks is not None and clicks != known.clicks:
-            self.stats.inc_value("parknews/updated")
-            self.stats.inc_value("parknews/clicks_changed")
+            changes = ["parknews/updated", "parknews/clicks_changed"]
         else:
             self._drop("url", url)
+        if not self.limit.admit():
+            raise DropItem(f"past the limit of {self.limit.limit}, left for the next run: {url}", log_level="DEBUG")
+        for key in changes:
+            self.stats.inc_value(key)
         self.store.add(url, fp, clicks)
         return item
 
-    def _drop(self, why: str, what: str) -> None:
+    def _drop(self, why: str, what: str) -> NoReturn:
         self.stats.inc_value("parknews/duplicate")
         self.stats.inc_value(f"parknews/duplicate/{why}")
         raise DropItem(f"already exported ({why}): {what}", log_level="DEBUG")

@@ -11,17 +11,24 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
+import shlex
 import subprocess
 import sys
-import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from parknews.outcome import summary_line
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+#: ``make demo``'s output, in the checkout whose fixtures it replays.
+DEMO_OUT = FIXTURES.parent / "data" / "demo.jsonl"
+#: Seconds between the demo's progress lines (Scrapy's LogStats).
+DEMO_PROGRESS_EVERY = 10
 
 #: The one place where politeness is relaxed: only for a local replay server.
 REPLAY_SETTINGS: dict[str, str] = {
@@ -138,8 +145,10 @@ class ReplayServer:
             handler.wfile.write(body)
 
 
-def crawl_command(start_urls: str, out: Path, state: Path, *extra: str) -> list[str]:
-    """The ``scrapy crawl`` command line for a replay crawl."""
+def crawl_command(start_urls: str, out: Path, state: Path, *extra: str, summary: Path | None = None) -> list[str]:
+    """The ``scrapy crawl`` command line for a replay crawl: its own state, and its
+    summary beside that state (``summary``, or ``last-run.json`` in the state's
+    directory), never the project's."""
     cmd = [
         sys.executable,
         "-m",
@@ -152,42 +161,105 @@ def crawl_command(start_urls: str, out: Path, state: Path, *extra: str) -> list[
         str(out),
         "-s",
         f"PARKNEWS_STATE={state}",
+        "-s",
+        f"PARKNEWS_SUMMARY={summary or state.with_name('last-run.json')}",
     ]
     for name, value in REPLAY_SETTINGS.items():
         cmd += ["-s", f"{name}={value}"]
     return cmd + list(extra)
 
 
-def demo(out: Path) -> int:
-    """Crawl the fixture site from its home page, with a fresh state, into ``out``."""
-    with ReplayServer() as server, tempfile.TemporaryDirectory() as tmp:
+def demo_files(out: Path) -> tuple[Path, Path]:
+    """The demo's state and summary, beside its output: ``demo.state.sqlite``, ``demo.last-run.json``."""
+    return out.with_suffix(".state.sqlite"), out.with_suffix(".last-run.json")
+
+
+_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[(?P<logger>[^\]]+)\] (?P<level>[A-Z]+): ")
+#: What the demo shows of the crawl's log: progress lines, and whatever went wrong.
+_DEMO_LOGGERS = frozenset({"scrapy.extensions.logstats"})
+_DEMO_LEVELS = frozenset({"WARNING", "ERROR", "CRITICAL"})
+
+
+def _show_progress(log: Iterable[str]) -> None:
+    """Pass on the crawl's progress lines and problems (with their continuation lines)."""
+    shown = False
+    for line in log:
+        record = _RECORD.match(line)
+        if record:
+            shown = record["logger"] in _DEMO_LOGGERS or record["level"] in _DEMO_LEVELS
+        if shown:
+            print(line, end="", file=sys.stderr, flush=True)
+
+
+def demo(out: Path, *extra: str) -> int:
+    """Crawl the fixture site from its home page into ``out``, with a fresh state
+    of its own beside it; show progress, problems and the run's summary.
+
+    ``extra`` settings (``-s NAME=VALUE``) go to the crawl after the demo's own.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)  # data/ of a fresh clone
+    state, summary = demo_files(out)
+    for stale in (state, state.with_name(state.name + "-wal"), state.with_name(state.name + "-shm"), summary):
+        stale.unlink(missing_ok=True)  # every demo crawls the whole site, as a first run does
+    settings = ("-s", f"LOGSTATS_INTERVAL={DEMO_PROGRESS_EVERY}", "-s", "LOG_LEVEL=INFO", *extra)
+    with ReplayServer() as server:
         print(f"Replaying {FIXTURES} at {server.url}", flush=True)
-        code = subprocess.call(
-            crawl_command(server.url, out, Path(tmp) / "state.sqlite", "-s", "LOG_LEVEL=WARNING"), cwd=FIXTURES.parent
-        )
-    if code == 0:
-        lines = out.read_text(encoding="utf-8").splitlines() if out.exists() else []
-        print(f"\n{len(lines)} articles written to {out}; the first one:")
-        if lines:
-            print(json.dumps(json.loads(lines[0]), ensure_ascii=False, indent=2))
+        cmd = crawl_command(server.url, out, state, *settings, summary=summary)
+        with subprocess.Popen(cmd, cwd=FIXTURES.parent, stderr=subprocess.PIPE, text=True) as crawl:
+            assert crawl.stderr is not None
+            while True:
+                try:
+                    _show_progress(crawl.stderr)
+                    break
+                except KeyboardInterrupt:
+                    continue  # the crawl got the same Ctrl-C and stops on its own: serve it until it has
+        code = crawl.returncode
+    lines = out.read_text(encoding="utf-8").splitlines() if out.exists() else []
+    if code == 0 and lines:
+        print(f"\nThe first of {len(lines)} articles in {out}:")
+        print(json.dumps(json.loads(lines[0]), ensure_ascii=False, indent=2))
+    if summary.exists():
+        info = json.loads(summary.read_text(encoding="utf-8"))
+        verdict = "Run summary" if info["ok"] else f"Run failed: {info['failure']}"
+        print(f"\n{verdict}: {summary_line(info)} (summary in {summary})")
     return code
+
+
+def _serve_error(message: str) -> int:
+    print(f"python -m parknews.replay: error: {message}", file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m parknews.replay", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     d = sub.add_parser("demo", help="crawl the fixtures offline and write JSON Lines")
-    d.add_argument("--out", type=Path, default=Path("data/demo.jsonl"))
+    d.add_argument("--out", type=Path, default=DEMO_OUT, help=f"output file (default: {DEMO_OUT})")
     s = sub.add_parser("serve", help="serve the fixtures until interrupted")
     s.add_argument("--port", type=int, default=0)
     s.add_argument("--dir", type=Path, default=FIXTURES, help="a fixtures directory (manifest.json + pages)")
     args = parser.parse_args(argv)
     if args.cmd == "demo":
         return demo(args.out.resolve())
-    if args.port < 0 or args.port > 65535 or not (args.dir / "manifest.json").is_file():
-        parser.error(f"--port {args.port} / --dir {str(args.dir)!r}: need a port 0-65535 and a dir with manifest.json")
-    with ReplayServer(args.dir, port=args.port) as server:
+    if not 0 <= args.port <= 65535:
+        return _serve_error(f"--port {args.port} is not a port number (0 to 65535; 0: any free port)")
+    if not (args.dir / "manifest.json").is_file():
+        return _serve_error(f"--dir {str(args.dir)!r} has no manifest.json")
+    try:
+        server = ReplayServer(args.dir, port=args.port)
+    except OSError as exc:
+        return _serve_error(f"cannot listen on 127.0.0.1 port {args.port}: {exc.strerror or exc}")
+    with server:
         print(f"Serving {args.dir} at {server.url} (Ctrl-C to stop)", flush=True)
+        data = Path("data")
+        crawl = crawl_command(
+            server.url, data / "replay.jsonl", data / "replay.state.sqlite", summary=data / "replay.last-run.json"
+        )
+        print(
+            "Crawl it at replay speed (a plain crawl keeps the live site's politeness, 1 s between requests):\n  "
+            + shlex.join(["scrapy", *crawl[3:]]),
+            flush=True,
+        )
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
     return 0

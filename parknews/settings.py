@@ -22,6 +22,8 @@ PARKNEWS_SCRIPT = "zh-hans"
 PARKNEWS_FULL = False
 #: Re-read known articles and export those whose click count changed (``-a refresh_clicks=1``).
 PARKNEWS_REFRESH_CLICKS = False
+#: Export at most this many articles, then stop (``-a limit=N``); 0: no limit.
+PARKNEWS_LIMIT = 0
 #: Machine-readable summary of the last run (counts, failure, exit code, all stats); empty: off.
 PARKNEWS_SUMMARY = "data/last-run.json"
 #: Field coverage is judged only over runs with at least this many articles.
@@ -84,6 +86,9 @@ TELNETCONSOLE_ENABLED = False
 PARKNEWS_ROBOTS_TTL = 86400
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's offsite filter, with a host being its name and port, as the spider's links are chosen.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "parknews.offsite.HostAndPortOffsiteMiddleware": 50,
     # Scrapy's robots.txt handling, with robots.txt kept in the state for PARKNEWS_ROBOTS_TTL.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "parknews.robots.CachedRobotsTxtMiddleware": 100,

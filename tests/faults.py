@@ -36,7 +36,10 @@ EXPORTED = frozenset({"article", "503-twice", "unclosed", "stray-end", "nul", "b
 # Articles whose markup or bytes are broken (see malformed_body).
 MALFORMED = frozenset({"unclosed", "stray-end", "nul", "bad-utf8", "long-line"})
 # Pages that exist only as bait: requesting one at all is the failure.
-NEVER_REQUESTED = frozenset({"lure", "private"})
+NEVER_REQUESTED = frozenset({"lure", "private", "elsewhere"})
+#: Where the "offsite" scenario's other server is, unless a test runs one: the
+#: same host, another port (the discard port, where nothing listens).
+NOWHERE = "http://127.0.0.1:9/"
 
 #: scenario -> (article number, fault) for every page its list links to.
 SCENARIOS: dict[str, tuple[tuple[int, str], ...]] = {
@@ -64,6 +67,8 @@ SCENARIOS: dict[str, tuple[tuple[int, str], ...]] = {
     ),
     "links": ((3901, "article"), (3902, "article")),
     "robots": ((4001, "article"), (4002, "article"), (4003, "private"), (4004, "private")),
+    # a link to, and a redirect to, the same host on another port: another site
+    "offsite": ((4101, "article"), (4102, "article"), (4103, "elsewhere"), (4104, "redirect-elsewhere")),
 }
 
 # Link targets of the "links" scenario that look like articles but must never
@@ -196,9 +201,13 @@ def article_html(route: Route) -> str:
 """
 
 
-def list_html(scenario: str, port: int) -> str:
+def list_html(scenario: str, port: int, elsewhere: str = NOWHERE) -> str:
     linked = [r for r in routes(scenario) if r.fault != "lure"]
-    items = [f'<li><a href="{r.path}">{r.title}</a><em>{r.published}</em></li>' for r in linked]
+    items = [
+        f'<li><a href="{elsewhere.rstrip("/") if r.fault == "elsewhere" else ""}{r.path}">{r.title}</a>'
+        f"<em>{r.published}</em></li>"
+        for r in linked
+    ]
     if scenario == "links":
         for href, number in HOSTILE_LINKS:
             title = ROUTES[f"{PREFIX}links/{number}.html"].title
@@ -266,9 +275,12 @@ _HTML = "text/html; charset=utf-8"
 # ----------------------------------------------------------------- server
 class FaultSite:
     """The fault routes of one server. State (the 503 counters, the request
-    log) lives per instance, so each test's server starts from zero."""
+    log) lives per instance, so each test's server starts from zero.
+    ``elsewhere`` is the other server the "offsite" scenario links and
+    redirects to."""
 
-    def __init__(self) -> None:
+    def __init__(self, elsewhere: str = NOWHERE) -> None:
+        self.elsewhere = elsewhere
         self._lock = threading.Lock()
         self._hits: dict[str, int] = {}
         self._closing = threading.Event()
@@ -294,7 +306,8 @@ class FaultSite:
             scenario = path[len(PREFIX) :].rstrip("/")
             if path.endswith("/") and scenario in SCENARIOS:
                 port = handler.server.server_address[1]
-                self._send(handler, 200, list_html(scenario, port).encode("utf-8"), _HTML, with_body)
+                page = list_html(scenario, port, self.elsewhere)
+                self._send(handler, 200, page.encode("utf-8"), _HTML, with_body)
                 return
             route = ROUTES.get(path)
             if route is None:
@@ -335,7 +348,10 @@ class FaultSite:
     def _article(self, handler: BaseHTTPRequestHandler, route: Route, query: str) -> None:
         self._send(handler, 200, article_html(route).encode("utf-8"), _HTML)
 
-    _lure = _private = _article
+    _lure = _private = _elsewhere = _article
+
+    def _redirect_elsewhere(self, handler: BaseHTTPRequestHandler, route: Route, query: str) -> None:
+        self._send(handler, 302, b"", _HTML, headers={"Location": self.elsewhere.rstrip("/") + route.path})
 
     def _503_twice(self, handler: BaseHTTPRequestHandler, route: Route, query: str) -> None:
         if self._count(route.path) <= 2:

@@ -15,9 +15,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import scrapy
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
 
 from parknews import settings as project_settings
+from parknews.offsite import HostAndPortOffsiteMiddleware
 from parknews.replay import REPLAY_SETTINGS, ReplayServer, crawl_command
 from parknews.spiders.parknews import ParknewsSpider
 from tests.conftest import ROOT, CrawlResult
@@ -227,6 +232,53 @@ def test_hostile_and_offsite_links_are_never_requested(faulty, crawl):
     assert [r.path for r in lures if r.path in result.log] == []
 
 
+def test_the_same_host_on_another_port_is_another_site(crawl):
+    """Two servers on 127.0.0.1: the site links and redirects to the other one's port."""
+    with ReplayServer(routes=FaultSite()) as other, ReplayServer(routes=FaultSite(elsewhere=other.url)) as site:
+        result = run(crawl, site, "offsite", extra=("-s", "LOG_LEVEL=DEBUG"))
+        reached = list(other.requests)
+    assert_good_articles_once(result, "offsite")
+    assert reached == []  # not the link, not the redirect, not even its robots.txt
+    [link] = routes("offsite", "elsewhere")
+    [redirect] = routes("offsite", "redirect-elsewhere")
+    assert hits(site, link.path) == 0  # the spider never yields it
+    assert hits(site, redirect.path) == 1  # the offsite filter drops where it leads
+    assert result.stats["offsite/filtered"] == 1
+    assert "Filtered offsite request to '127.0.0.1'" in result.log
+
+
+class HostsSpider(scrapy.Spider):
+    name = "hosts"
+    hosts = frozenset({"127.0.0.1:8000"})
+
+
+class DomainsSpider(scrapy.Spider):
+    name = "domains"
+    allowed_domains = ("example.test",)
+
+
+def offsite_filter(spidercls: type[scrapy.Spider]) -> HostAndPortOffsiteMiddleware:
+    crawler = get_crawler(spidercls)
+    crawler.spider = spidercls()
+    return HostAndPortOffsiteMiddleware.from_crawler(crawler)
+
+
+def test_offsite_filter_compares_host_and_port():
+    middleware = offsite_filter(HostsSpider)
+    middleware.process_request(Request("http://127.0.0.1:8000/news/1.html"))
+    for elsewhere in ("http://127.0.0.1:9000/news/1.html", "http://127.0.0.1/news/1.html", "http://localhost:8000/"):
+        with pytest.raises(IgnoreRequest, match="Filtered offsite request"):
+            middleware.process_request(Request(elsewhere))
+    middleware.process_request(Request("http://127.0.0.1:9000/", meta={"allow_offsite": True}))  # data: release
+
+
+def test_offsite_filter_keeps_scrapys_rule_for_other_spiders():
+    middleware = offsite_filter(DomainsSpider)
+    middleware.process_request(Request("http://www.example.test:8080/"))
+    with pytest.raises(IgnoreRequest):
+        middleware.process_request(Request("http://example.org/"))
+
+
 def test_robots_txt_disallowed_section_is_honoured(faulty, crawl):
     contact = "https://example.org/parknews"
     result = run(crawl, faulty, "robots", extra=("-s", f"PARKNEWS_CONTACT={contact}"))
@@ -354,11 +406,19 @@ def test_replay_settings_are_the_one_relaxed_place(tmp_path):
             ("-a", "start_urls=javascript:alert(1)"),
             "start_urls: 'javascript:alert(1)' is not an http:// or https:// URL",
         ),
-        (("-a", "start_urls=http://["), "start_urls: 'http://[' is not an http:// or https:// URL"),
+        (("-a", "start_urls=http://["), "start_urls: 'http://[' is not a valid URL (Invalid IPv6 URL)"),
         (
-            ("-a", "start_urls=http://127.0.0.1:port/"),
-            "start_urls: 'http://127.0.0.1:port/' is not an http:// or https:// URL",
+            ("-a", "start_urls=http://127.0.0.1:abc/"),
+            "start_urls: 'http://127.0.0.1:abc/' has port 'abc', which is not a number from 1 to 65535",
         ),
+        (
+            ("-a", "start_urls=http://127.0.0.1:70000/"),
+            "start_urls: 'http://127.0.0.1:70000/' has port '70000', which is not a number from 1 to 65535",
+        ),
+        (("-a", "start_urls=http:///news/"), "start_urls: 'http:///news/' has no host name"),
+        (("-a", "limt=3"), "unknown spider argument 'limt' (known: full, limit, refresh_clicks, start_urls)"),
+        (("-a", "refresh_clicks=maybe"), "refresh_clicks: 'maybe' is not one of 1, 0, true, false, yes, no"),
+        (("-s", "PARKNEWS_LIMIT=many"), "PARKNEWS_LIMIT: 'many' is not a whole number >= 0"),
     ],
 )
 def test_bad_arguments_stop_before_any_request(faulty, crawl, extra, message):

@@ -1,5 +1,6 @@
 """State and output faults: the crawl stops with one clear error and a
-non-zero exit, and no article is recorded as seen unless its line was written.
+non-zero exit, and no article is recorded as seen unless its line was written;
+and the output file a reader opens has the mode the user's umask gives.
 
 The read-only directory and the full disk are real tmpfs mounts (these
 machines run as root, where permission bits would not stop a write).
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import stat
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from parknews.replay import FIXTURES, ReplayServer
+from parknews.replay import FIXTURES, ReplayServer, crawl_command
+from tests.conftest import ROOT
 
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text("utf-8"))
 UNIQUE = {e["url_path"] for e in EXPECTED.values() if e["kind"] == "article" and not e.get("duplicate_of")}
@@ -102,3 +105,21 @@ def test_disk_full_during_the_run_keeps_nothing_and_records_nothing(server, craw
     again = crawl(server.url, out=tmp_path / "again.jsonl", state_path=state)
     assert again.code == 0
     assert len(again.items) == len(UNIQUE)
+
+
+def test_output_files_follow_the_umask_and_a_replaced_file_keeps_its_mode(server, crawl, tmp_path):
+    """As Scrapy's own file storage: a new file is 0666 less the umask; -O keeps the replaced file's mode."""
+    out = tmp_path / "out.jsonl"
+    first = crawl(server.url + "news/dfzt/1693.html", out=out, umask=0o002)
+    assert first.code == 0 and len(first.items) == 1
+    assert stat.S_IMODE(out.stat().st_mode) == 0o664
+    out.chmod(0o640)
+    again = crawl(server.url + "news/dfzt/1693.html", out=out, umask=0o002)  # nothing new: -O writes it empty
+    assert again.code == 0 and out.read_text("utf-8") == ""
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    appended = tmp_path / "appended.jsonl"
+    state = tmp_path / "other.sqlite"
+    cmd = crawl_command(server.url + "news/dfzt/1693.html", appended, state, summary=tmp_path / "a.json")
+    cmd[cmd.index("-O")] = "-o"
+    assert subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=120, umask=0o027).returncode == 0
+    assert stat.S_IMODE(appended.stat().st_mode) == 0o640

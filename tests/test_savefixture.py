@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from urllib.request import urlopen
@@ -10,7 +11,7 @@ from urllib.request import urlopen
 from parknews.commands.savefixture import fixture_path
 from parknews.evaluation.corpus import RECORD_FIELDS, Corpus
 from parknews.replay import FIXTURES, REPLAY_SETTINGS, ReplayServer
-from tests.conftest import PYTHON, ROOT
+from tests.conftest import PYTHON, ROOT, project_env, tree
 
 
 def test_fixture_paths():
@@ -55,6 +56,26 @@ def test_savefixture_refuses_a_non_http_url(tmp_path):
     assert proc.returncode == 2
     assert "'file:///etc/passwd' is not an http:// or https:// URL" in proc.stderr
     assert not (tmp_path / "manifest.json").exists()
+
+
+def test_savefixture_without_dir_saves_into_a_new_directory_of_its_own(site, project):
+    proc = subprocess.run(
+        [PYTHON, "-m", "scrapy", "savefixture", site.url + "news/dfzt/1693.html"],
+        cwd=project / "sub",
+        env=project_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    [saved] = (project / "fixtures").iterdir()
+    assert re.fullmatch(r"saved-\d{8}T\d{6}Z", saved.name)
+    assert tree(project) == [
+        f"fixtures/{saved.name}/manifest.json",
+        f"fixtures/{saved.name}/site/news/dfzt/1693.html",
+        "scrapy.cfg",
+    ]  # and the crawl state is not touched: robots.txt is obeyed, not cached
+    assert f"1 pages saved in {saved}" in proc.stderr
 
 
 def savefixture(*args: str) -> subprocess.CompletedProcess[str]:

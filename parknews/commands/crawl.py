@@ -1,10 +1,12 @@
 """``scrapy crawl`` for scheduled runs: checked input, one run at a time, exit codes.
 
-Plain ``scrapy crawl`` exits 0 even when every request failed. This one
-checks settings and spider arguments before anything starts (one-line
-error, exit 2), takes an exclusive lock next to the state so two runs never
-overlap (a second run exits 0 at once), and exits 1 when the run failed
-(see ``parknews.outcome`` and ``parknews.monitors``).
+Plain ``scrapy crawl`` exits 0 even when every request failed, or when a
+second Ctrl-C cut it short. This one checks settings and spider arguments
+before anything starts (one-line error naming the value, exit 2), takes an
+exclusive lock next to the state so two runs never overlap (a second run
+exits 0 at once), handles SIGINT/SIGTERM itself (``parknews.stopping``: exit
+128 + the signal's number), and exits 1 when the run failed (see
+``parknews.outcome`` and ``parknews.monitors``).
 """
 
 from __future__ import annotations
@@ -17,17 +19,15 @@ from typing import IO, TYPE_CHECKING, NoReturn
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from parknews.config import ConfigError, ParknewsConfig, parse_flag, parse_limit, parse_start_urls
+from parknews.config import SPIDER_ARGUMENTS, ConfigError, ParknewsConfig, settings_from_arguments
 from parknews.feeds import OutputError, check_output_dirs
-from parknews.outcome import final_failure
+from parknews.outcome import exit_code
 from parknews.state import StateError, StateStore
+from parknews.stopping import Interrupts
 
 if TYPE_CHECKING:
     import argparse
     from pathlib import Path
-
-#: ``-a NAME=VALUE`` arguments that are really settings, and how they are checked.
-_FLAG_ARGS = {"full": "PARKNEWS_FULL", "refresh_clicks": "PARKNEWS_REFRESH_CLICKS"}
 
 
 class Command(ScrapyCrawlCommand):
@@ -38,14 +38,9 @@ class Command(ScrapyCrawlCommand):
         super().process_options(args, opts)
         assert self.settings is not None
         try:
-            if "start_urls" in opts.spargs:
-                parse_start_urls(opts.spargs["start_urls"])
-            if "limit" in opts.spargs:
-                # Scrapy's CloseSpider extension does the counting.
-                self.settings.set("CLOSESPIDER_ITEMCOUNT", parse_limit(opts.spargs.pop("limit")), "cmdline")
-            for arg, setting in _FLAG_ARGS.items():
-                if arg in opts.spargs:
-                    self.settings.set(setting, parse_flag(arg, opts.spargs.pop(arg)), "cmdline")
+            # the arguments that stand for settings become settings; the rest go to the spider
+            self.settings.setdict(settings_from_arguments(opts.spargs), "cmdline")
+            opts.spargs = {name: value for name, value in opts.spargs.items() if SPIDER_ARGUMENTS.get(name) is None}
             config = ParknewsConfig.from_settings(self.settings)
         except ConfigError as exc:
             _fail(str(exc))
@@ -62,12 +57,12 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("give exactly one spider name, e.g. 'scrapy crawl parknews'")
         assert self.crawler_process is not None
         crawler = self._create_crawler(args[0])
+        interrupts = Interrupts(crawler)
         self.crawler_process.crawl(crawler, **opts.spargs)
-        self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed or (
-            crawler.stats is not None and final_failure(crawler.stats.get_stats())
-        ):
-            self.exitcode = 1
+        interrupts.install()
+        self.crawler_process.start(install_signal_handlers=False)
+        stats = crawler.stats.get_stats() if crawler._stats is not None else {}
+        self.exitcode = exit_code(stats) or interrupts.exit_code or int(self.crawler_process.bootstrap_failed)
 
 
 def _fail(message: str) -> NoReturn:

@@ -3,7 +3,9 @@
 Pages are fetched through Scrapy with the project's settings (user agent,
 robots.txt, politeness) and written byte for byte, with status and
 Content-Type, in the format ``parknews.replay`` serves, so fixtures can be
-refreshed when the site changes its templates.
+refreshed when the site changes its templates. Without ``--dir`` they go to a
+new directory of their own; ``--dir fixtures`` adds them to the committed
+fixtures, whose manifest keeps its formatting.
 
 With ``--expect``, each page's current extraction (what ``to_item()`` gives,
 in the ``expected.json`` schema ``scrapy eval`` scores) is written beside it
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -26,7 +29,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.http import TextResponse
 
-from parknews.config import ConfigError, ParknewsConfig, parse_start_urls
+from parknews.config import ConfigError, ParknewsConfig, parse_start_urls, project_root
 from parknews.evaluation.corpus import record_of
 from parknews.jsonfile import write_json
 from parknews.pages import Document, classify
@@ -61,6 +64,7 @@ class SaveSpider(scrapy.Spider):
         "FEEDS": {},
         "EXTENSIONS": {"parknews.outcome.RunSummary": None},
         "SPIDERMON_ENABLED": False,
+        "PARKNEWS_ROBOTS_TTL": 0,  # robots.txt obeyed, not cached: the crawl state is left alone
     }
 
     def __init__(
@@ -106,6 +110,7 @@ class SaveSpider(scrapy.Spider):
         manifest.setdefault("pages", {}).update(self.saved)
         # as fixtures/generate.py writes it: a re-saved page changes its own entry only
         write_json(manifest_path, manifest)
+        self.logger.info("%d pages saved in %s", len(self.saved), self.out)
         if self.expect:
             self._write_expected()
 
@@ -134,7 +139,9 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--dir", default="fixtures", help="fixtures directory (default: fixtures)")
+        parser.add_argument(
+            "--dir", help="fixtures directory (default: a new fixtures/saved-<UTC time>/; --dir fixtures adds to those)"
+        )
         parser.add_argument(
             "--expect",
             action="store_true",
@@ -153,7 +160,7 @@ class Command(ScrapyCommand):
             raise UsageError(str(exc)) from exc
         if opts.replace_expected and not opts.expect:
             raise UsageError("--replace-expected goes with --expect")
-        out = Path(opts.dir)
+        out = Path(opts.dir) if opts.dir else project_root() / "fixtures" / f"saved-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
         if opts.expect:
             _check_expected(out / "expected.json")
         out.mkdir(parents=True, exist_ok=True)

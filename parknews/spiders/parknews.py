@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Request, Response, TextResponse
@@ -16,10 +15,12 @@ from parknews import settings as default_settings
 from parknews.clicks import render
 from parknews.clicks.complete import ClickCounts
 from parknews.config import ParknewsConfig, parse_start_urls
+from parknews.limit import ExportLimit
 from parknews.mirrors import MirrorHoldback
 from parknews.pages import Document, HubPage, Link, ListPage, canonical_url, classify
 from parknews.pages.urls import host_of
 from parknews.state import StateStore
+from parknews.stopping import RequestNotSent
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -63,7 +64,9 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
     a list is walked through its pagination and article links (never the site
     navigation, so a list given as a start URL yields that list's articles);
     a hub (home page, news centre) leads to the news centre and its category
-    lists. Links are followed only on the start URLs' hosts.
+    lists. Links are followed only on the start URLs' hosts (name and port,
+    also enforced for redirects by ``parknews.offsite``), and none once
+    ``-a limit=N`` articles are in.
     """
 
     name = "parknews"
@@ -90,10 +93,10 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = ParknewsConfig.from_crawler(crawler)
         spider.start_urls = list(spider._start_urls_arg or spider.config.start_urls)
+        # Links are chosen by these; parknews.offsite holds every scheduled request (redirects too) to them.
         spider.hosts = frozenset(host_of(u) for u in spider.start_urls)
-        # Belt and braces: Scrapy's offsite middleware enforces the same hosts.
-        spider.allowed_domains = sorted({urlsplit(u).hostname or "" for u in spider.start_urls})
         spider.mirrors = MirrorHoldback(crawler)
+        spider.limit = ExportLimit.of(crawler)
         spider._counters_asked = set()
         return spider
 
@@ -164,6 +167,8 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
             yield from self._follow_list(page.listing)
 
     def _follow(self, links: list[Link], **meta: Any) -> Iterator[Request]:
+        if self.limit.reached:
+            return
         for link in links:
             url = canonical_url(link.url)
             if host_of(url) in self.hosts:
@@ -172,6 +177,9 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
     def fetch_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
+        if failure.check(RequestNotSent):
+            logger.debug("Not sent, the run is stopping: %s", url)  # counted in parknews/not_sent
+            return
         if failure.check(HttpError):
             message = f"HTTP {failure.value.response.status}"
         else:
