@@ -7,7 +7,6 @@ import logging
 import os
 import re
 import shutil
-import stat
 import tempfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.utils.defer import deferred_from_coro
 from w3lib.url import file_uri_to_path
 
+from parknews.files import mode_for
 from parknews.outcome import run_failure
 from parknews.stopping import run_abandoned
 
@@ -62,7 +62,7 @@ class AtomicFileFeedStorage(FileFeedStorage):
         target.parent.mkdir(parents=True, exist_ok=True)
         _remove_orphans(target.parent)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent)
-        os.fchmod(fd, _mode_for(target, self.overwrite))  # mkstemp's 0600 is for secrets
+        os.fchmod(fd, mode_for(target, self.overwrite))  # mkstemp's 0600 is for secrets
         self._tmp = Path(tmp)
         return _GuardedFile(self._open_temp(fd), self._write_failed)
 
@@ -114,19 +114,6 @@ class AtomicFileFeedStorage(FileFeedStorage):
         if self._tmp is not None and self._tmp.exists():
             self._tmp.unlink()
         self._tmp = None
-
-
-def _mode_for(target: Path, replacing: bool) -> int:
-    """The mode the output file ends up with: an ``-O`` target's own mode, else
-    what ``open()`` would give a new file (0666 less the umask)."""
-    if replacing:
-        try:
-            return stat.S_IMODE(target.stat().st_mode)
-        except FileNotFoundError:
-            pass
-    umask = os.umask(0o022)  # the only way to read the umask is to set it
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 class _NotStoredFilter(logging.Filter):

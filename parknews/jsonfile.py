@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from parknews.files import mode_for
+
 
 def dumps(obj: Any) -> str:
     """The one layout of the project's JSON files (``fixtures/generate.py`` writes
@@ -23,6 +25,7 @@ def write_json(path: Path, obj: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
+        os.fchmod(fd, mode_for(path, replacing=True))
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(dumps(obj))
         os.replace(tmp, path)

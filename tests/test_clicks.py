@@ -89,3 +89,10 @@ def test_known_unchanged_article_calls_no_counter_and_no_browser(server, crawl):
     assert again.items == []
     assert not [r for r in server.requests if "count.php" in r or "hits.php" in r]
     assert "parknews/render_requests" not in again.stats
+
+
+def test_a_run_that_renders_nothing_says_nothing_of_a_browser(server, crawl):
+    """The handler for the browser is only the plain HTTP one until a page needs rendering."""
+    result = crawl(server.url + "news/dfzt/1693.html")
+    assert result.code == 0 and len(result.items) == 1
+    assert "Closing download handler" not in result.log and "parknews/rendered" not in result.stats

@@ -9,6 +9,7 @@ machines run as root, where permission bits would not stop a write).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import stat
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from parknews.jsonfile import write_json
 from parknews.replay import FIXTURES, ReplayServer, crawl_command
 from tests.conftest import ROOT
 
@@ -123,3 +125,18 @@ def test_output_files_follow_the_umask_and_a_replaced_file_keeps_its_mode(server
     cmd[cmd.index("-O")] = "-o"
     assert subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=120, umask=0o027).returncode == 0
     assert stat.S_IMODE(appended.stat().st_mode) == 0o640
+
+
+def test_json_files_people_edit_follow_the_umask_and_keep_a_replaced_files_mode(tmp_path):
+    """Manifests, expected records, the floor and eval reports are read by people: not 0600."""
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "expected.json"
+        write_json(path, {"a": 1})
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        path.chmod(0o664)
+        write_json(path, {"a": 2})
+        assert stat.S_IMODE(path.stat().st_mode) == 0o664
+        assert json.loads(path.read_text("utf-8")) == {"a": 2}
+    finally:
+        os.umask(old)

@@ -46,8 +46,8 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
     every run — including the scheduled re-runs that render nothing. Plain
     requests go through the stock HTTP handler, as before. (This overrides
     ``_launch``, ``_download_request``, ``_create_browser_context``,
-    ``_create_page``, ``_make_request_handler``, ``_apply_page_methods`` and
-    ``_close`` of scrapy-playwright 0.0.48, the pinned version.)
+    ``_create_page``, ``_make_request_handler``, ``_apply_page_methods``,
+    ``close`` and ``_close`` of scrapy-playwright 0.0.48, the pinned version.)
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -124,6 +124,16 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         for pm in request.meta.get("playwright_page_methods") or ():
             method = partial(pm.method, page) if callable(pm.method) else getattr(page, pm.method)
             pm.result = await method(*pm.args, **pm.kwargs)
+
+    async def close(self) -> None:
+        """A handler that never started Playwright closes as the plain HTTP
+        handler it was: scrapy-playwright's own ``close`` logs "Closing
+        download handler", once for each scheme mapped to it, also when no
+        browser ever ran."""
+        if self._started:
+            await super().close()
+        else:
+            await super(ScrapyPlaywrightDownloadHandler, self).close()
 
     async def _close(self) -> None:
         await super()._close()
