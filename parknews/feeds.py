@@ -6,7 +6,7 @@ import io
 import logging
 import os
 import re
-import shutil
+import sqlite3
 import tempfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -18,6 +18,8 @@ from w3lib.url import file_uri_to_path
 
 from parknews.files import mode_for
 from parknews.outcome import run_failure
+from parknews.outputs import Placement, append_batch, cut_torn_line, put_in_place
+from parknews.records import RunRecords
 from parknews.stopping import run_abandoned
 
 if TYPE_CHECKING:
@@ -35,9 +37,12 @@ class AtomicFileFeedStorage(FileFeedStorage):
     So a cron job or reader never sees a half-written file; a failed run
     (site unreachable) leaves no file, and an existing ``-O`` target is kept;
     a run with nothing new writes no empty file unless ``-O`` asked to
-    replace the target. ``-o`` (append) appends the finished lines at once.
-    A new file gets the mode the umask gives, as Scrapy's own storage's would;
-    a replaced one keeps its mode.
+    replace the target. ``-o`` (append) appends the finished lines at once,
+    after cutting off a torn last line. Just before the file is put in place,
+    the run's records are held in the state with a note of where the lines go
+    (``parknews.records``), so the state and the output agree whenever the
+    run is killed. A new file gets the mode the umask gives, as Scrapy's own
+    storage's would; a replaced one keeps its mode.
     """
 
     def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None, crawler: Crawler | None = None) -> None:
@@ -91,23 +96,42 @@ class AtomicFileFeedStorage(FileFeedStorage):
         except OSError as exc:
             self._write_failed(exc)
         file.close()
+        self._tmp = None
         failure = self._error or (run_failure(self.crawler.stats.get_stats()) if self.crawler else None)
         if failure or (tmp.stat().st_size == 0 and not self.overwrite):
             tmp.unlink()
-            self._tmp = None
             logger.info("Nothing written to %s (%s)", target, failure or "no new articles")
             _NOT_STORED.add(self.uri)
             return
-        if self.overwrite or not target.exists():
-            os.replace(tmp, target)
-        else:
-            with tmp.open("rb") as src, target.open("ab") as dst:
-                shutil.copyfileobj(src, dst)
-                dst.flush()
-                os.fsync(dst.fileno())
-            tmp.unlink()
-        self._tmp = None
-        _fsync_dir(target.parent)
+        records = RunRecords.of(self.crawler) if self.crawler is not None else None
+        placement: Placement | None = None
+        try:
+            if self.overwrite or not target.exists():
+                placement = Placement.replacing(tmp, target)
+                if records is not None:
+                    records.hold(placement)
+                put_in_place(tmp, target)
+            else:
+                # One write of the batch's whole lines, after a line a crash left torn.
+                offset = cut_torn_line(target)
+                batch = tmp.read_bytes()
+                placement = Placement.appending(tmp, target, batch, offset)
+                if records is not None:
+                    records.hold(placement)
+                append_batch(batch, target)
+                tmp.unlink()
+        except (OSError, sqlite3.Error) as exc:
+            if placement is not None:
+                placement.take_back()
+            tmp.unlink(missing_ok=True)
+            _NOT_STORED.add(self.uri)
+            if isinstance(exc, OSError):
+                self._write_failed(exc)
+            elif records is not None:
+                records.cannot_hold(exc, target)
+            return
+        if records is not None:
+            records.output_placed()
 
     def _discard(self) -> None:
         """A feed Scrapy decided not to store (empty, store_empty off) leaves no temp file."""
@@ -225,11 +249,3 @@ def _remove_orphans(directory: Path) -> None:
             part.unlink(missing_ok=True)
         except PermissionError:
             continue  # alive, someone else's
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -7,7 +7,6 @@ nothing here changes a field.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from itemadapter import ItemAdapter
@@ -17,6 +16,7 @@ from scrapy.exceptions import DropItem
 from parknews.config import ParknewsConfig
 from parknews.items import CONTENT_FIELDS
 from parknews.limit import ExportLimit
+from parknews.records import RunRecords
 from parknews.state import StateStore
 
 if TYPE_CHECKING:
@@ -32,17 +32,18 @@ class DedupPipeline:
     body, so a mirror copy in Traditional characters with glosses is the same
     article as its Simplified original. A known URL whose text changed (or,
     with ``refresh_clicks``, whose click count changed) is exported again as
-    an update: same ``url``, new values and ``crawled_at``. The state is committed only after
-    the feeds are stored (``feed_exporter_closed``): a failed export or a
-    killed run marks nothing as seen. Past ``-a limit=N`` an article is dropped
-    before it is recorded, so the next run exports it.
+    an update: same ``url``, new values and ``crawled_at``. What it records
+    joins the state with the output (``parknews.records``), once the feeds are
+    stored (``feed_exporter_closed``): a failed export or a killed run marks
+    nothing as seen. Past ``-a limit=N`` an article is dropped before it is
+    recorded, so the next run exports it.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         config = ParknewsConfig.from_crawler(crawler)
-        self.path = config.state_path
+        self.records = RunRecords.of(crawler)
         self.refresh_clicks = config.refresh_clicks
         self.repaired = config.script == "zh-hans"
         self.limit = ExportLimit.of(crawler)
@@ -56,7 +57,7 @@ class DedupPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        self.store = StateStore(self.path)
+        self.store = self.records.open()
 
     def process_item(self, item: Any) -> Any:
         assert self.store is not None
@@ -94,30 +95,16 @@ class DedupPipeline:
 
     def feeds_stored(self) -> None:
         stats = self.stats.get_stats()
-        failed = stats.get("parknews/output_failed") or any(k.startswith("feedexport/failed_count/") for k in stats)
-        self._finish(commit=not failed)
+        failed = any(stats.get(key) for key in ("parknews/output_failed", "parknews/state_failed")) or any(
+            key.startswith("feedexport/failed_count/") for key in stats
+        )
+        self.store = None
+        self.records.finish(stored=not failed)
 
     def spider_closed(self) -> None:
         if not self.waits_for_feeds:
-            self._finish(commit=True)
-
-    def _finish(self, commit: bool) -> None:
-        if self.store is None:
-            return
-        try:
-            if commit:
-                self.store.commit()
-            else:
-                logger.info("The output was not stored: state %s left unchanged", self.path)
-                self.store.rollback()
-        except sqlite3.Error as exc:
-            # The lines are written; the next run will export them once more,
-            # which is better than recording articles that were never written.
-            self.stats.set_value("parknews/state_failed", f"{self.path}: {exc}")
-            logger.error("Cannot save the state %s (%s): this run's articles will be exported again", self.path, exc)
-        finally:
-            self.store.close()
             self.store = None
+            self.records.finish(stored=True)
 
 
 class CompletenessPipeline:

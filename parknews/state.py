@@ -1,12 +1,22 @@
-"""What earlier runs exported, in SQLite, so no article is exported twice."""
+"""What earlier runs exported, in SQLite, so no article is exported twice.
+
+One class, :class:`StateStore`, with the questions the crawl asks of it (is
+this URL known, this text) and the records it keeps (an article exported,
+robots.txt). A run's records are
+*staged*: they join the state in one step, :meth:`StateStore.save`, once the
+output that carries them is in place. Between the two, :meth:`StateStore.hold`
+makes them durable as pending, with a description of that output, so a run
+killed in the middle is settled by the next one (``parknews.records``).
+"""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -23,7 +33,23 @@ CREATE TABLE IF NOT EXISTS robots (
     body       BLOB NOT NULL,
     fetched_at REAL NOT NULL
 );
+-- this run's records, until they join the state (save) or are dropped (discard)
+CREATE TABLE IF NOT EXISTS staged_articles (
+    url          TEXT PRIMARY KEY,
+    fingerprint  TEXT NOT NULL,
+    clicks       INTEGER,
+    duplicate_of TEXT,
+    seen         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS staged_articles_fingerprint ON staged_articles (fingerprint);
+-- the outputs that carry the staged records, noted before they are put in place
+CREATE TABLE IF NOT EXISTS held_outputs (
+    output TEXT NOT NULL
+);
 """
+
+#: URLs per ``IN (…)`` query: well under SQLite's limit of host parameters.
+_CHUNK = 500
 
 
 class Known(NamedTuple):
@@ -37,12 +63,11 @@ class StateError(RuntimeError):
 
 
 class StateStore:
-    """Seen articles by canonical URL and by content fingerprint.
+    """Seen articles by canonical URL and by content fingerprint, robots.txt.
 
-    Additions stay in an open transaction until :meth:`commit`, which the
-    dedup pipeline calls only once the exported lines are safely stored: a
-    crash or a failed export leaves the state as it was, so nothing is ever
-    marked seen without having been written.
+    Lookups see the recorded state and this connection's staged records, so
+    an article is exported once within a run too. Another connection (the
+    spider's) sees only what earlier runs saved.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -56,40 +81,84 @@ class StateStore:
         except (OSError, sqlite3.Error) as exc:
             raise StateError(f"state file {str(self.path)!r} cannot be used: {exc}") from exc
 
+    # -- articles ----------------------------------------------------------
     def lookup(self, url: str) -> Known | None:
-        """What was exported under this canonical URL, if anything."""
-        row = self._db.execute(
-            "SELECT fingerprint, clicks, duplicate_of FROM articles WHERE url = ?", (url,)
-        ).fetchone()
-        return Known(*row) if row else None
+        """What was exported under this canonical URL, if anything (this run's records first)."""
+        for table in ("staged_articles", "articles"):
+            row = self._db.execute(
+                f"SELECT fingerprint, clicks, duplicate_of FROM {table} WHERE url = ?", (url,)
+            ).fetchone()
+            if row:
+                return Known(*row)
+        return None
 
     def url_with_fingerprint(self, fingerprint: str) -> str | None:
         """The URL an article with this content was exported under (a mirror's original)."""
-        row = self._db.execute(
-            "SELECT url FROM articles WHERE fingerprint = ? AND duplicate_of IS NULL LIMIT 1", (fingerprint,)
-        ).fetchone()
-        return row[0] if row else None
+        for table in ("staged_articles", "articles"):
+            row = self._db.execute(
+                f"SELECT url FROM {table} WHERE fingerprint = ? AND duplicate_of IS NULL LIMIT 1", (fingerprint,)
+            ).fetchone()
+            if row:
+                return row[0]
+        return None
 
     def known_urls(self, urls: list[str]) -> set[str]:
-        """The subset of ``urls`` already exported (as committed: a separate
-        connection never sees this run's pending additions)."""
+        """The subset of ``urls`` already exported."""
         found: set[str] = set()
-        for i in range(0, len(urls), 500):
-            chunk = urls[i : i + 500]
+        for i in range(0, len(urls), _CHUNK):
+            chunk = urls[i : i + _CHUNK]
             marks = ",".join("?" * len(chunk))
-            found.update(r[0] for r in self._db.execute(f"SELECT url FROM articles WHERE url IN ({marks})", chunk))
+            for table in ("staged_articles", "articles"):
+                found.update(r[0] for r in self._db.execute(f"SELECT url FROM {table} WHERE url IN ({marks})", chunk))
         return found
 
     def add(self, url: str, fingerprint: str, clicks: int | None, duplicate_of: str | None = None) -> None:
-        now = datetime.now(UTC).replace(microsecond=0).isoformat()
+        """Record an article as exported (or, with ``duplicate_of``, as a copy of one), staged until :meth:`save`."""
         self._db.execute(
-            "INSERT INTO articles (url, fingerprint, clicks, duplicate_of, first_seen, last_seen)"
-            " VALUES (?, ?, ?, ?, ?, ?)"
+            "INSERT INTO staged_articles (url, fingerprint, clicks, duplicate_of, seen) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(url) DO UPDATE SET fingerprint = excluded.fingerprint,"
-            " clicks = excluded.clicks, last_seen = excluded.last_seen",
-            (url, fingerprint, clicks, duplicate_of, now, now),
+            " clicks = excluded.clicks, seen = excluded.seen",
+            (url, fingerprint, clicks, duplicate_of, _now()),
         )
 
+    # -- joining the state -------------------------------------------------
+    def hold(self, output: dict[str, Any]) -> None:
+        """Make this run's records durable, pending, with the output that will carry them.
+
+        Called just before that output is put in place; :meth:`save` follows
+        once it is. A run that stops in between leaves them pending, with
+        :meth:`held` naming the output, for the next run to settle.
+        """
+        self._db.execute("INSERT INTO held_outputs (output) VALUES (?)", (json.dumps(output, ensure_ascii=False),))
+        self._db.commit()
+
+    def held(self) -> list[dict[str, Any]]:
+        """The outputs of a run that stopped between :meth:`hold` and :meth:`save`."""
+        return [json.loads(row[0]) for row in self._db.execute("SELECT output FROM held_outputs ORDER BY rowid")]
+
+    def save(self) -> None:
+        """This run's records join the state, in one transaction: its output is in place (or it has none)."""
+        db = self._db
+        db.execute(
+            "INSERT INTO articles (url, fingerprint, clicks, duplicate_of, first_seen, last_seen)"
+            " SELECT url, fingerprint, clicks, duplicate_of, seen, seen FROM staged_articles WHERE true"
+            " ON CONFLICT(url) DO UPDATE SET fingerprint = excluded.fingerprint,"
+            " clicks = excluded.clicks, last_seen = excluded.last_seen"
+        )
+        self._clear()
+        db.commit()
+
+    def discard(self) -> None:
+        """Drop this run's records, held or not: the output that would carry them is not in place."""
+        self._db.rollback()
+        self._clear()
+        self._db.commit()
+
+    def _clear(self) -> None:
+        for table in ("staged_articles", "held_outputs"):
+            self._db.execute(f"DELETE FROM {table}")
+
+    # -- robots.txt --------------------------------------------------------
     def robots(self, netloc: str, max_age: float) -> bytes | None:
         """A robots.txt fetched less than ``max_age`` seconds ago."""
         row = self._db.execute(
@@ -104,11 +173,9 @@ class StateStore:
         )
         self._db.commit()
 
-    def commit(self) -> None:
-        self._db.commit()
-
-    def rollback(self) -> None:
-        self._db.rollback()
-
     def close(self) -> None:
         self._db.close()
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
