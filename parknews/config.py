@@ -74,6 +74,8 @@ class ParknewsConfig:
     coverage_min_articles: int = 5
     #: export at most this many articles (0: no limit)
     limit: int = 0
+    #: list pages one walk reads in a run, at most
+    max_list_pages: int = 300
 
     @property
     def lock_path(self) -> Path:
@@ -97,6 +99,7 @@ class ParknewsConfig:
             robots_ttl=_number(settings, "PARKNEWS_ROBOTS_TTL", 86400.0),
             coverage_min_articles=int(_number(settings, "PARKNEWS_COVERAGE_MIN_ARTICLES", 5)),
             limit=parse_limit(settings.get("PARKNEWS_LIMIT") or 0, "PARKNEWS_LIMIT"),
+            max_list_pages=_count(settings, "PARKNEWS_MAX_LIST_PAGES", 300),
         )
 
     @classmethod
@@ -233,6 +236,14 @@ def _number(settings: BaseSettings, name: str, default: float) -> float:
     if not (number >= 0 and math.isfinite(number)):
         raise ConfigError(f"{name}: {value!r} is not a number >= 0")
     return number
+
+
+def _count(settings: BaseSettings, name: str, default: int) -> int:
+    value = settings.get(name, default)
+    text = str(value).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"{name}: {value!r} is not a whole number >= 1")
+    return int(text)
 
 
 def _seconds(settings: BaseSettings, name: str) -> float:

@@ -1,7 +1,8 @@
 """When this run's records join the state: with its output, as one step for a reader.
 
-The dedup pipeline records the articles it lets through; none of them joins
-the state until the output carrying them is in place. For a file output that is three steps: the records
+The dedup pipeline records the articles it lets through, the walks how far
+each list got; none of it joins the state until the output carrying those
+articles is in place. For a file output that is three steps: the records
 are *held* (stored durably, pending, with a note of where the lines go), the
 file is put in place, then the records are *saved*. A run killed between the
 steps is settled by the next one before it crawls (:func:`settle_held`):
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 from parknews.config import ParknewsConfig
 from parknews.outputs import Placement
 from parknews.state import StateError, StateStore
+from parknews.walks import ListWalks
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,9 +37,11 @@ class RunRecords:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.path = ParknewsConfig.from_crawler(crawler).state_path
+        self.walks = ListWalks.of(crawler)
         self.store: StateStore | None = None
         #: the records were held with an output; it was put in place
         self.held = self.placed = False
+        self._walks_staged = False
 
     @classmethod
     def of(cls, crawler: Crawler) -> RunRecords:
@@ -63,6 +67,7 @@ class RunRecords:
         """
         if self.store is None:
             return
+        self._stage_walks(self.store)
         self.store.hold(placement.to_json())
         self.held = True
 
@@ -89,6 +94,7 @@ class RunRecords:
         saving = stored or self.placed
         try:
             if saving:
+                self._stage_walks(store)
                 store.save()
             else:
                 logger.info("The output was not stored: state %s left unchanged", self.path)
@@ -105,6 +111,11 @@ class RunRecords:
             logger.error("Cannot save the state %s (%s): as for this run's articles, %s", self.path, exc, then)
         finally:
             store.close()
+
+    def _stage_walks(self, store: StateStore) -> None:
+        if not self._walks_staged:
+            self.walks.record(store)
+            self._walks_staged = True
 
 
 def settle_held(store: StateStore) -> None:

@@ -28,6 +28,10 @@ PARKNEWS_LIMIT = 0
 PARKNEWS_SUMMARY = "data/last-run.json"
 #: Field coverage is judged only over runs with at least this many articles.
 PARKNEWS_COVERAGE_MIN_ARTICLES = 5
+#: List pages one walk of a list reads in a run, at most: a bound on crawl
+#: traps. A list that is longer is walked on by the next run, from where this
+#: one stopped (with a WARNING naming the list).
+PARKNEWS_MAX_LIST_PAGES = 300
 
 # --- click counts that only JavaScript shows (see parknews/clicks/) --------
 #: ``auto``: read a counter script, else render in Chromium the articles whose

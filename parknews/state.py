@@ -1,8 +1,8 @@
 """What earlier runs exported, in SQLite, so no article is exported twice.
 
 One class, :class:`StateStore`, with the questions the crawl asks of it (is
-this URL known, this text) and the records it keeps (an article exported,
-robots.txt). A run's records are
+this URL known, this text, this list's walk) and the records it keeps (an
+article exported, how far a list was walked, robots.txt). A run's records are
 *staged*: they join the state in one step, :meth:`StateStore.save`, once the
 output that carries them is in place. Between the two, :meth:`StateStore.hold`
 makes them durable as pending, with a description of that output, so a run
@@ -17,6 +17,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from parknews.walks import Stretch
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -33,6 +35,12 @@ CREATE TABLE IF NOT EXISTS robots (
     body       BLOB NOT NULL,
     fetched_at REAL NOT NULL
 );
+-- how far each list was walked: its stretches, newest first (parknews.walks)
+CREATE TABLE IF NOT EXISTS walks (
+    list_url   TEXT PRIMARY KEY,
+    stretches  TEXT NOT NULL,
+    walked_at  TEXT NOT NULL
+);
 -- this run's records, until they join the state (save) or are dropped (discard)
 CREATE TABLE IF NOT EXISTS staged_articles (
     url          TEXT PRIMARY KEY,
@@ -42,6 +50,10 @@ CREATE TABLE IF NOT EXISTS staged_articles (
     seen         TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS staged_articles_fingerprint ON staged_articles (fingerprint);
+CREATE TABLE IF NOT EXISTS staged_walks (
+    list_url   TEXT PRIMARY KEY,
+    stretches  TEXT NOT NULL
+);
 -- the outputs that carry the staged records, noted before they are put in place
 CREATE TABLE IF NOT EXISTS held_outputs (
     output TEXT NOT NULL
@@ -63,7 +75,7 @@ class StateError(RuntimeError):
 
 
 class StateStore:
-    """Seen articles by canonical URL and by content fingerprint, robots.txt.
+    """Seen articles by canonical URL and by content fingerprint, lists' walks, robots.txt.
 
     Lookups see the recorded state and this connection's staged records, so
     an article is exported once within a run too. Another connection (the
@@ -121,6 +133,19 @@ class StateStore:
             (url, fingerprint, clicks, duplicate_of, _now()),
         )
 
+    # -- walks -------------------------------------------------------------
+    def walked(self, list_url: str) -> tuple[Stretch, ...]:
+        """How far earlier runs walked this list: its stretches, newest first (none: never walked)."""
+        row = self._db.execute("SELECT stretches FROM walks WHERE list_url = ?", (list_url,)).fetchone()
+        return tuple(Stretch.from_json(s) for s in json.loads(row[0])) if row else ()
+
+    def record_walk(self, list_url: str, stretches: tuple[Stretch, ...]) -> None:
+        """How far this list is walked now, staged until :meth:`save`."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO staged_walks (list_url, stretches) VALUES (?, ?)",
+            (list_url, json.dumps([s.to_json() for s in stretches], ensure_ascii=False)),
+        )
+
     # -- joining the state -------------------------------------------------
     def hold(self, output: dict[str, Any]) -> None:
         """Make this run's records durable, pending, with the output that will carry them.
@@ -138,12 +163,18 @@ class StateStore:
 
     def save(self) -> None:
         """This run's records join the state, in one transaction: its output is in place (or it has none)."""
+        now = _now()
         db = self._db
         db.execute(
             "INSERT INTO articles (url, fingerprint, clicks, duplicate_of, first_seen, last_seen)"
             " SELECT url, fingerprint, clicks, duplicate_of, seen, seen FROM staged_articles WHERE true"
             " ON CONFLICT(url) DO UPDATE SET fingerprint = excluded.fingerprint,"
             " clicks = excluded.clicks, last_seen = excluded.last_seen"
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO walks (list_url, stretches, walked_at)"
+            " SELECT list_url, stretches, ? FROM staged_walks",
+            (now,),
         )
         self._clear()
         db.commit()
@@ -155,7 +186,7 @@ class StateStore:
         self._db.commit()
 
     def _clear(self) -> None:
-        for table in ("staged_articles", "held_outputs"):
+        for table in ("staged_articles", "staged_walks", "held_outputs"):
             self._db.execute(f"DELETE FROM {table}")
 
     # -- robots.txt --------------------------------------------------------

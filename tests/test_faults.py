@@ -419,6 +419,7 @@ def test_replay_settings_are_the_one_relaxed_place(tmp_path):
         (("-a", "limt=3"), "unknown spider argument 'limt' (known: full, limit, refresh_clicks, start_urls)"),
         (("-a", "refresh_clicks=maybe"), "refresh_clicks: 'maybe' is not one of 1, 0, true, false, yes, no"),
         (("-s", "PARKNEWS_LIMIT=many"), "PARKNEWS_LIMIT: 'many' is not a whole number >= 0"),
+        (("-s", "PARKNEWS_MAX_LIST_PAGES=0"), "PARKNEWS_MAX_LIST_PAGES: '0' is not a whole number >= 1"),
     ],
 )
 def test_bad_arguments_stop_before_any_request(faulty, crawl, extra, message):

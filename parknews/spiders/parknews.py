@@ -21,6 +21,7 @@ from parknews.pages import Document, HubPage, Link, ListPage, canonical_url, cla
 from parknews.pages.urls import host_of
 from parknews.state import StateStore
 from parknews.stopping import RequestNotSent
+from parknews.walks import ListWalks
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -64,7 +65,8 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
     a list is walked through its pagination and article links (never the site
     navigation, so a list given as a start URL yields that list's articles);
     a hub (home page, news centre) leads to the news centre and its category
-    lists. Links are followed only on the start URLs' hosts (name and port,
+    lists. A list is walked one page at a time, down to where earlier runs
+    walked it (``parknews.walks``). Links are followed only on the start URLs' hosts (name and port,
     also enforced for redirects by ``parknews.offsite``), and none once
     ``-a limit=N`` articles are in.
     """
@@ -97,6 +99,7 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         spider.hosts = frozenset(host_of(u) for u in spider.start_urls)
         spider.mirrors = MirrorHoldback(crawler)
         spider.limit = ExportLimit.of(crawler)
+        spider.walks = ListWalks.of(crawler)
         spider._counters_asked = set()
         return spider
 
@@ -106,42 +109,78 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
 
     def parse(self, response: Response) -> Iterator[Any]:
         self.crawler.stats.inc_value("parknews/pages")
+        meta = response.meta
+        link = meta.get("article_link")
         if not isinstance(response, TextResponse) or not looks_like_html(response):
             self.crawler.stats.inc_value("parknews/pages/not_html")
             logger.debug("Not HTML, skipped: %s", response.url)
+            if link:
+                self.walks.dealt_with(link)
+            self._walk_ends_here(meta)
             return
-        if response.meta.get("article_link"):
+        if link:
             self.crawler.stats.inc_value("parknews/article_pages_fetched")
         page = classify(Document.from_response(response), self.config.script)
         self.crawler.stats.inc_value(f"parknews/pages/{page.kind}")
         if page.kind == "article":
-            yield from self.complete_article(page, page.to_item())
-        elif page.kind == "list":
-            yield from self._follow_list(page)
+            item = page.to_item()
+            if link:
+                self.walks.found(link, item.url)
+            yield from self.complete_article(page, item)
+            return
+        if link:
+            self.walks.dealt_with(link)  # no article behind it
+        if page.kind == "list":
+            yield from self._follow_list(page, meta)
         elif page.kind == "hub":
-            yield from self._follow_hub(page, response.meta.get("news_centre", False))
-        elif response.meta.get("parknews_start"):
+            yield from self._follow_hub(page, meta)
+        elif meta.get("parknews_start"):
             logger.warning("Start URL %s is neither an article, a list nor a hub: nothing to export", response.url)
         else:
             logger.debug("Neither article nor list, nothing to do: %s", response.url)
+        if page.kind not in ("list", "hub"):
+            self._walk_ends_here(meta)
 
-    def _follow_list(self, page: ListPage) -> Iterator[Request]:
-        """Open the articles not exported before, then the next page — unless
-        every article on this page is known: lists are newest first, so the
-        rest of the category is known too (``full``/``refresh_clicks`` walk on)."""
-        links = page.article_links
+    def _follow_list(self, page: ListPage, meta: dict[str, Any]) -> Iterator[Request]:
+        """Open the articles not exported before, then the next page, until the
+        walk meets where earlier runs walked the list (``parknews.walks``)."""
+        if "walk" in meta:
+            walk, position = self.walks.get(meta["walk"]), meta["walk_page"]
+        else:
+            walk, position = self.walks.begin(page.canonical, self.state.walked(page.canonical)), 1
+        links = [link.url for link in page.article_links if host_of(link.url) in self.hosts]
         walk_all = self.config.full or self.config.refresh_clicks
-        known = self.state.known_urls([link.url for link in links]) if links and not walk_all else set()
-        if known:
-            self.crawler.stats.inc_value("parknews/known_skipped", len(known))
-        yield from self._follow([link for link in links if link.url not in known], article_link=True)
-        if links and len(known) == len(links):
-            self.crawler.stats.inc_value("parknews/lists_stopped")
-            logger.debug("Every article on %s is known: not paginating further", page.url)
+        known = self.state.known_urls(links) if links and not walk_all else set()
+        if walk is None:  # this run walks that list already, from another page
+            yield from self._follow([Link(url, "") for url in links if url not in known], article=True)
             return
-        # One page at a time, following 下一页, so a walk can stop at known pages.
-        next_page = page.next_page
-        yield from self._follow([next_page] if next_page else page.pagination)
+        turn = self.walks.read(walk, page.url, position, links, known, self._next_page(page, position))
+        yield from self._follow([Link(url, "") for url in turn.follow], article=True)
+        if turn.next is not None and not self.limit.reached:
+            url, at = turn.next
+            # A walk is bounded by its own rules (parknews.walks), not by the duplicate filter:
+            # a page it reads twice brings no new link and ends it.
+            yield Request(
+                url,
+                callback=self.parse,
+                errback=self.fetch_failed,
+                dont_filter=True,
+                meta={"walk": walk.list_url, "walk_page": at},
+            )
+
+    def _next_page(self, page: ListPage, position: int) -> str | None:
+        """下一页 (or ``rel=next``); without one, the page numbered one more than this one."""
+        found = page.next_page
+        if found is None:
+            number = str(position + 1)
+            found = next((link for link in page.pagination if link.text == number), None)
+        return found.url if found is not None and host_of(found.url) in self.hosts else None
+
+    def _walk_ends_here(self, meta: dict[str, Any]) -> None:
+        """A walk's next page that is no list page (or is gone): the list ends before it."""
+        walk = self.walks.get(meta["walk"]) if "walk" in meta else None
+        if walk is not None:
+            walk.reached_end()
 
     @cached_property
     def state(self) -> StateStore:
@@ -153,26 +192,29 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         if "state" in self.__dict__:
             self.state.close()
 
-    def _follow_hub(self, page: HubPage, reached_as_news_centre: bool) -> Iterator[Request]:
+    def _follow_hub(self, page: HubPage, meta: dict[str, Any]) -> Iterator[Request]:
         """Home page: go to the news centre (and categories its menu shows);
         news centre: go to its categories, or walk it as a list if it has none."""
         centres = page.news_centre_links()
         under = [link.url for link in centres]
-        if reached_as_news_centre or page.is_news_centre:
+        if meta.get("news_centre", False) or page.is_news_centre:
             under.append(page.canonical)
         sections = page.section_links(under) if under else []
         yield from self._follow(centres, news_centre=True)
         yield from self._follow(sections)
         if not centres and not sections:
-            yield from self._follow_list(page.listing)
+            yield from self._follow_list(page.listing, meta)
+        else:
+            self._walk_ends_here(meta)
 
-    def _follow(self, links: list[Link], **meta: Any) -> Iterator[Request]:
+    def _follow(self, links: list[Link], article: bool = False, **meta: Any) -> Iterator[Request]:
         if self.limit.reached:
             return
         for link in links:
             url = canonical_url(link.url)
             if host_of(url) in self.hosts:
-                yield Request(url, callback=self.parse, errback=self.fetch_failed, meta=meta)
+                meta_for = {**meta, "article_link": url} if article else meta
+                yield Request(url, callback=self.parse, errback=self.fetch_failed, meta=meta_for)
 
     def fetch_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
@@ -181,12 +223,26 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
             logger.debug("Not sent, the run is stopping: %s", url)  # counted in parknews/not_sent
             return
         if failure.check(HttpError):
-            message = f"HTTP {failure.value.response.status}"
+            status = failure.value.response.status
+            message = f"HTTP {status}"
         else:
-            message = failure.getErrorMessage() or failure.type.__name__
+            status, message = None, failure.getErrorMessage() or failure.type.__name__
+        meta = request.meta if request is not None else {}
+        self._failed_for_good(meta, gone=status in (404, 410) or message == _ROBOTS_FORBIDDEN)
         self.crawler.stats.set_value("parknews/fetch_error", f"{url}: {message}")
         if message == _ROBOTS_FORBIDDEN:
             # Honoured as asked, not a failure: no ERROR line for the operator to chase.
             logger.info("Not fetched, disallowed by robots.txt: %s", url)
             return
         logger.error("Could not fetch %s: %s", url, message)
+
+    def _failed_for_good(self, meta: dict[str, Any], gone: bool) -> None:
+        """An article link given up on is dealt with (as before, a later plain
+        run does not ask for it again); a walk's next page that is gone or
+        disallowed ends the list, one that failed otherwise is asked for again
+        by the next run."""
+        link = meta.get("article_link")
+        if link:
+            self.walks.dealt_with(link)
+        if gone:
+            self._walk_ends_here(meta)
