@@ -54,6 +54,14 @@ CREATE TABLE IF NOT EXISTS staged_walks (
     list_url   TEXT PRIMARY KEY,
     stretches  TEXT NOT NULL
 );
+-- list addresses (without query) whose links to themselves with only a counter
+-- changed lead to the list again, not to articles (parknews.selflinks)
+CREATE TABLE IF NOT EXISTS self_linked (
+    page TEXT PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS staged_self_linked (
+    page TEXT PRIMARY KEY
+);
 -- the outputs that carry the staged records, noted before they are put in place
 CREATE TABLE IF NOT EXISTS held_outputs (
     output TEXT NOT NULL
@@ -146,6 +154,14 @@ class StateStore:
             (list_url, json.dumps([s.to_json() for s in stretches], ensure_ascii=False)),
         )
 
+    def self_linked(self, page: str) -> bool:
+        """Whether an earlier run found this list address's counter variants to be the list itself."""
+        return self._db.execute("SELECT 1 FROM self_linked WHERE page = ?", (page,)).fetchone() is not None
+
+    def record_self_linked(self, page: str) -> None:
+        """This list address's counter variants are the list itself, staged until :meth:`save`."""
+        self._db.execute("INSERT OR IGNORE INTO staged_self_linked (page) VALUES (?)", (page,))
+
     # -- joining the state -------------------------------------------------
     def hold(self, output: dict[str, Any]) -> None:
         """Make this run's records durable, pending, with the output that will carry them.
@@ -176,6 +192,7 @@ class StateStore:
             " SELECT list_url, stretches, ? FROM staged_walks",
             (now,),
         )
+        db.execute("INSERT OR IGNORE INTO self_linked (page) SELECT page FROM staged_self_linked")
         self._clear()
         db.commit()
 
@@ -186,7 +203,7 @@ class StateStore:
         self._db.commit()
 
     def _clear(self) -> None:
-        for table in ("staged_articles", "staged_walks", "held_outputs"):
+        for table in ("staged_articles", "staged_walks", "staged_self_linked", "held_outputs"):
             self._db.execute(f"DELETE FROM {table}")
 
     # -- robots.txt --------------------------------------------------------

@@ -202,6 +202,8 @@ class ListWalks:
         self._dealt: set[str] = set()
         #: article link -> the URL its article was recorded under, where they differ
         self._found: dict[str, str] = {}
+        #: list addresses whose counter variants proved to be the list (``parknews.selflinks``)
+        self.self_linked: set[str] = set()
 
     @classmethod
     def of(cls, crawler: Crawler) -> ListWalks:
@@ -278,3 +280,5 @@ class ListWalks:
             stretches = walk.recorded(settled)
             if stretches is not None:
                 store.record_walk(walk.list_url, stretches)
+        for page in sorted(self.self_linked):
+            store.record_self_linked(page)

@@ -19,6 +19,7 @@ from parknews.limit import ExportLimit
 from parknews.mirrors import MirrorHoldback
 from parknews.pages import Document, HubPage, Link, ListPage, canonical_url, classify
 from parknews.pages.urls import host_of
+from parknews.selflinks import family, is_counter_variant
 from parknews.state import StateStore
 from parknews.stopping import RequestNotSent
 from parknews.walks import ListWalks
@@ -111,22 +112,31 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         self.crawler.stats.inc_value("parknews/pages")
         meta = response.meta
         link = meta.get("article_link")
+        held = meta.get("held_variants")
         if not isinstance(response, TextResponse) or not looks_like_html(response):
             self.crawler.stats.inc_value("parknews/pages/not_html")
             logger.debug("Not HTML, skipped: %s", response.url)
             if link:
                 self.walks.dealt_with(link)
+            if held is not None:
+                self._variants_of_the_list(meta, held)
             self._walk_ends_here(meta)
             return
-        if link:
-            self.crawler.stats.inc_value("parknews/article_pages_fetched")
         page = classify(Document.from_response(response), self.config.script)
         self.crawler.stats.inc_value(f"parknews/pages/{page.kind}")
+        if link and (held is None or page.kind == "article"):
+            self.crawler.stats.inc_value("parknews/article_pages_fetched")
         if page.kind == "article":
             item = page.to_item()
             if link:
                 self.walks.found(link, item.url)
+            if held is not None:
+                yield from self._follow([Link(url, "") for url in held], article=True)
             yield from self.complete_article(page, item)
+            return
+        if held is not None:  # the probe of counter variants is no article: they are the list again
+            self.walks.dealt_with(link)
+            self._variants_of_the_list(meta, held)
             return
         if link:
             self.walks.dealt_with(link)  # no article behind it
@@ -152,10 +162,10 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         walk_all = self.config.full or self.config.refresh_clicks
         known = self.state.known_urls(links) if links and not walk_all else set()
         if walk is None:  # this run walks that list already, from another page
-            yield from self._follow([Link(url, "") for url in links if url not in known], article=True)
+            yield from self._open_articles(page, [url for url in links if url not in known])
             return
         turn = self.walks.read(walk, page.url, position, links, known, self._next_page(page, position))
-        yield from self._follow([Link(url, "") for url in turn.follow], article=True)
+        yield from self._open_articles(page, turn.follow)
         if turn.next is not None and not self.limit.reached:
             url, at = turn.next
             # A walk is bounded by its own rules (parknews.walks), not by the duplicate filter:
@@ -167,6 +177,38 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
                 dont_filter=True,
                 meta={"walk": walk.list_url, "walk_page": at},
             )
+
+    def _open_articles(self, page: ListPage, urls: list[str]) -> Iterator[Request]:
+        """Requests for a list page's article links; those that are the page's
+        own address with only a counter changed wait for a probe (``parknews.selflinks``)."""
+        variants = [url for url in urls if is_counter_variant(url, page.canonical)]
+        yield from self._follow([Link(url, "") for url in urls if url not in variants], article=True)
+        address = family(page.canonical)
+        if variants and (address in self.walks.self_linked or self.state.self_linked(address)):
+            for url in variants:
+                self.walks.dealt_with(url)
+            self.crawler.stats.inc_value("parknews/self_links", len(variants))
+        elif variants and not self.limit.reached:
+            probe, *held = variants
+            yield Request(
+                probe,
+                callback=self.parse,
+                errback=self.fetch_failed,
+                meta={"article_link": probe, "held_variants": held, "variants_of": page.url},
+            )
+
+    def _variants_of_the_list(self, meta: dict[str, Any], held: list[str]) -> None:
+        """The probe showed no article: its held-back siblings are the list under other counters."""
+        for url in held:
+            self.walks.dealt_with(url)
+        self.walks.self_linked.add(family(meta["variants_of"]))
+        self.crawler.stats.inc_value("parknews/self_links", len(held) + 1)
+        logger.info(
+            "List page %s links to %d copies of itself with only a counter changed (%s …): not followed",
+            meta["variants_of"],
+            len(held) + 1,
+            meta["article_link"],
+        )
 
     def _next_page(self, page: ListPage, position: int) -> str | None:
         """下一页 (or ``rel=next``); without one, the page numbered one more than this one."""
@@ -216,7 +258,7 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
                 meta_for = {**meta, "article_link": url} if article else meta
                 yield Request(url, callback=self.parse, errback=self.fetch_failed, meta=meta_for)
 
-    def fetch_failed(self, failure: Failure) -> None:
+    def fetch_failed(self, failure: Failure) -> Iterator[Request]:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         if failure.check(RequestNotSent):
@@ -229,6 +271,8 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
             status, message = None, failure.getErrorMessage() or failure.type.__name__
         meta = request.meta if request is not None else {}
         self._failed_for_good(meta, gone=status in (404, 410) or message == _ROBOTS_FORBIDDEN)
+        # A probe that failed tells nothing about its siblings: they are asked for as any article link.
+        yield from self._follow([Link(held, "") for held in meta.get("held_variants", ())], article=True)
         self.crawler.stats.set_value("parknews/fetch_error", f"{url}: {message}")
         if message == _ROBOTS_FORBIDDEN:
             # Honoured as asked, not a failure: no ERROR line for the operator to chase.
