@@ -79,8 +79,10 @@ class ParknewsConfig:
 
     @property
     def lock_path(self) -> Path:
-        """The run lock lives next to the state it protects."""
-        return self.state_path.with_name(self.state_path.name + ".lock")
+        """The run lock lives next to the state it protects, the file itself:
+        a state reached through a symlink and by its real path has one lock."""
+        real = self.state_path.resolve()
+        return real.with_name(real.name + ".lock")
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ParknewsConfig:

@@ -7,6 +7,7 @@ the crawl command's exit code and the summary all agree.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -68,7 +69,7 @@ def exit_code(stats: dict[str, Any]) -> int:
     name = stats.get("parknews/interrupted")
     if name in signal.Signals.__members__:
         return 128 + signal.Signals[name].value
-    return 1 if final_failure(stats) else 0
+    return 1 if final_failure(stats) or stats.get("parknews/summary_failed") else 0
 
 
 def _elapsed(stats: dict[str, Any]) -> float:
@@ -134,8 +135,18 @@ class RunSummary:
         else:
             logger.info("Run summary: %s", line)
         if self.path:
-            path = Path(self.path)
+            self._write(Path(self.path), info)
+
+    def _write(self, path: Path, info: dict[str, Any]) -> None:
+        """The summary file, or one ERROR saying why not: the run's outcome
+        stands, and the exit code is not 0, so a monitor reading it notices."""
+        tmp = path.with_name(f".{path.name}.part")
+        try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.part")
             tmp.write_text(json.dumps(info, default=str, indent=1, ensure_ascii=False), "utf-8")
             os.replace(tmp, path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            self.stats.set_value("parknews/summary_failed", f"{path}: {exc.strerror or exc}")
+            logger.error("Cannot write the run summary %s (%s)", path, exc.strerror or exc)

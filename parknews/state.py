@@ -101,6 +101,23 @@ class StateStore:
         except (OSError, sqlite3.Error) as exc:
             raise StateError(f"state file {str(self.path)!r} cannot be used: {exc}") from exc
 
+    def check(self) -> None:
+        """Raise :class:`StateError` unless SQLite finds the file sound (``PRAGMA quick_check``).
+
+        A file whose header opens can still have damaged tables; without this
+        every lookup of the run would fail on its own, article by article.
+        """
+        try:
+            (verdict,) = self._db.execute("PRAGMA quick_check(1)").fetchone()
+        except sqlite3.Error as exc:
+            raise StateError(f"state file {str(self.path)!r} cannot be used: {exc}") from exc
+        if verdict != "ok":
+            # "*** in database main ***\nOn tree page 405 cell 5: …": the first finding names the damage
+            found = next((line for line in verdict.splitlines() if not line.startswith("***")), verdict)
+            raise StateError(
+                f"state file {str(self.path)!r} cannot be used: database disk image is malformed ({found.strip()})"
+            )
+
     # -- articles ----------------------------------------------------------
     def lookup(self, url: str) -> Known | None:
         """What was exported under this canonical URL, if anything (this run's records first)."""

@@ -8,8 +8,10 @@ machines run as root, where permission bits would not stop a write).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sqlite3
 import stat
 import subprocess
@@ -19,6 +21,7 @@ import pytest
 
 from parknews.jsonfile import write_json
 from parknews.replay import FIXTURES, ReplayServer, crawl_command
+from parknews.state import StateStore
 from tests.conftest import ROOT
 
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text("utf-8"))
@@ -62,6 +65,33 @@ def test_corrupt_state_file_stops_before_crawling(server, crawl, tmp_path):
     result = crawl(server.url, state_path=state)
     assert result.code == 2
     assert error_lines(result.log) == [f"parknews: error: state file '{state}' cannot be used: file is not a database"]
+    assert server.requests == [] and not result.out.exists()
+
+
+def damage_articles(state: Path) -> None:
+    """A state of a few thousand articles whose header and schema open but whose
+    articles table is garbled, as a bad disk sector or a half-copied file leaves it."""
+    store = StateStore(state)
+    for number in range(3000):
+        store.add(f"http://127.0.0.1/news/{number}.html", f"{number:064d}", number)
+    store.save()
+    store.close()
+    data = bytearray(state.read_bytes())
+    page = 4096
+    for offset in range(len(data) // 2 // page * page, len(data), page):
+        data[offset + 8 : offset + 200] = b"\xa5" * 192
+    state.write_bytes(bytes(data))
+    with sqlite3.connect(state) as db:  # it still opens and answers about its tables
+        assert db.execute("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'articles'").fetchone() == (1,)
+
+
+def test_state_with_a_damaged_table_stops_before_crawling(server, crawl, tmp_path):
+    state = tmp_path / "damaged.sqlite"
+    damage_articles(state)
+    result = crawl(server.url, state_path=state)
+    assert result.code == 2
+    [line] = error_lines(result.log)
+    assert line.startswith(f"parknews: error: state file '{state}' cannot be used: database disk image is malformed (")
     assert server.requests == [] and not result.out.exists()
 
 
@@ -140,3 +170,41 @@ def test_json_files_people_edit_follow_the_umask_and_keep_a_replaced_files_mode(
         assert json.loads(path.read_text("utf-8")) == {"a": 2}
     finally:
         os.umask(old)
+
+
+def fill(mount: Path) -> None:
+    """Take every byte left on ``mount``."""
+    fd = os.open(mount / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        with contextlib.suppress(OSError):
+            while os.write(fd, b"\0" * 512):
+                pass
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("interrupt", [False, True], ids=["run done", "SIGTERM"])
+def test_no_room_for_the_summary_is_one_error_and_a_failed_exit(server, tmp_path, full_disk, interrupt):
+    """The summary is written as the run ends, also from the signal that stops it."""
+    out, state, summary = tmp_path / "out.jsonl", tmp_path / "state.sqlite", full_disk / "last-run.json"
+    fill(full_disk)
+    cmd = crawl_command(server.url, out, state, summary=summary)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if interrupt:
+        assert server.wait_for(lambda reqs: len(reqs) >= 8, 60)
+        proc.send_signal(signal.SIGTERM)
+    _, log = proc.communicate(timeout=180)
+    errors = [line for line in log.splitlines() if "ERROR" in line]
+    no_room = [line for line in errors if "Cannot write the run summary" in line]
+    assert no_room == [line for line in errors if "run summary" in line] and len(no_room) == 1, errors
+    assert f"{summary} (No space left on device)" in no_room[0]
+    assert "outcome.py" not in log and log.count("No space left on device") == 1  # no traceback of it
+    assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]  # no half-written summary
+    exported = [json.loads(line)["url"] for line in out.read_text("utf-8").splitlines()]
+    if interrupt:
+        assert proc.returncode == 143  # the outcome, as the summary line gives it
+        assert [line for line in errors if "Run failed: interrupted by SIGTERM" in line]
+    else:
+        assert proc.returncode == 1
+        assert len(exported) == len(UNIQUE)  # the run itself went well, and its output stands
+        assert "Run summary:" in log and not [line for line in errors if "Run failed" in line]

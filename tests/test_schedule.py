@@ -196,6 +196,31 @@ def test_two_runs_at_once_one_crawls_one_exits(server, tmp_path):
     assert len((tmp_path / "a.jsonl").read_text("utf-8").splitlines()) == len(UNIQUE)
 
 
+def test_a_state_reached_through_a_symlink_and_its_real_path_has_one_lock(server, tmp_path):
+    (tmp_path / "real").mkdir()
+    real = tmp_path / "real" / "state.sqlite"
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(real)
+    slow = ("-s", "CONCURRENT_REQUESTS=1", "-s", "DOWNLOAD_DELAY=0.05")
+    first = subprocess.Popen(
+        crawl_command(server.url, tmp_path / "a.jsonl", link, *slow),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    assert server.wait_for(bool, 30) and first.poll() is None
+    lock = real.with_name("state.sqlite.lock")
+    assert _locked(lock) and not (tmp_path / "link.sqlite.lock").exists()
+    second = subprocess.run(
+        crawl_command(server.url, tmp_path / "b.jsonl", real), cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert second.returncode == 0
+    assert second.stderr.strip().splitlines() == [f"parknews: another run (pid {first.pid}) holds {lock}; not starting"]
+    assert not (tmp_path / "b.jsonl").exists()
+    assert first.wait(timeout=120) == 0
+    assert len((tmp_path / "a.jsonl").read_text("utf-8").splitlines()) == len(UNIQUE)
+
+
 def _locked(path: Path) -> bool:
     if not path.exists():
         return False

@@ -46,7 +46,11 @@ class Command(ScrapyCrawlCommand):
             _fail(str(exc))
         self.lock = _take_lock(config.lock_path)
         try:
-            StateStore(config.state_path).close()  # corrupt or unwritable: say so now
+            store = StateStore(config.state_path)  # corrupt or unwritable: say so now
+            try:
+                store.check()
+            finally:
+                store.close()
             feeds = list(self.settings.getdict("FEEDS"))
             check_output_dirs(feeds or [config.output] * bool(config.output), create=not feeds)
         except (StateError, OutputError) as exc:
