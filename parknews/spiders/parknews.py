@@ -9,16 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 from scrapy.http import Request, Response, TextResponse
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from parknews import settings as default_settings
 from parknews.clicks import render
 from parknews.clicks.complete import ClickCounts
-from parknews.config import ParknewsConfig, parse_start_urls
+from parknews.config import ParknewsConfig
 from parknews.limit import ExportLimit
-from parknews.mirrors import MirrorHoldback
+from parknews.mirrors import CopyHoldback
 from parknews.pages import Document, HubPage, Link, ListPage, canonical_url, classify
 from parknews.pages.urls import host_of
+from parknews.sites import Site, site_slots, site_stat
 from parknews.state import StateStore
 from parknews.stopping import RequestNotSent
 
@@ -58,22 +60,22 @@ def looks_like_html(response: TextResponse) -> bool:
 
 
 class ParknewsSpider(ClickCounts, scrapy.Spider):
-    """Crawls the park news site from its home page or from given URLs.
+    """Crawls the sites of ``sites.toml`` (``-a site=``) or given URLs.
 
     Every fetched page is classified by its content: an article is exported;
     a list is walked through its pagination and article links (never the site
     navigation, so a list given as a start URL yields that list's articles);
     a hub (home page, news centre) leads to the news centre and its category
-    lists. Links are followed only on the start URLs' hosts (name and port,
-    also enforced for redirects by ``parknews.offsite``), and none once
-    ``-a limit=N`` articles are in.
+    lists. Links are followed only on the sites' hosts (name and port, also
+    enforced for redirects by ``parknews.offsite``) as their profiles allow,
+    and none once ``-a limit=N`` articles are in.
     """
 
     name = "parknews"
 
-    def __init__(self, *args: Any, start_urls: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, start_urls: str | None = None, site: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._start_urls_arg = parse_start_urls(start_urls) if start_urls is not None else None
+        self._sites_arg = (start_urls, site)
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -87,45 +89,72 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         if config.contact and settings.get("USER_AGENT") == default_settings.USER_AGENT:
             settings.set("USER_AGENT", user_agent(default_settings.USER_AGENT, config.contact), priority="spider")
         render.configure(settings, config)
+        slots = site_slots(config.profiles or {})
+        if slots:
+            # Merged under what the user set (at the user's priority, or it would be ignored).
+            priority = max(settings.getpriority("DOWNLOAD_SLOTS") or 0, SETTINGS_PRIORITIES["spider"])
+            settings.set("DOWNLOAD_SLOTS", {**slots, **settings.getdict("DOWNLOAD_SLOTS")}, priority=priority)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ParknewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = ParknewsConfig.from_crawler(crawler)
-        spider.start_urls = list(spider._start_urls_arg or spider.config.start_urls)
+        spider.sites = spider.config.sites_for(*spider._sites_arg)
+        spider.start_urls = [url for site in spider.sites for url in site.start_urls]
         # Links are chosen by these; parknews.offsite holds every scheduled request (redirects too) to them.
-        spider.hosts = frozenset(host_of(u) for u in spider.start_urls)
-        spider.mirrors = MirrorHoldback(crawler)
+        spider.hosts = frozenset(host for site in spider.sites for host in site.hosts)
+        spider._site_of_host = {host: site for site in reversed(spider.sites) for host in site.hosts}
+        spider.copies = CopyHoldback(crawler, spider.sites)
         spider.limit = ExportLimit.of(crawler)
         spider._counters_asked = set()
         return spider
 
+    def site_of(self, url: str) -> Site:
+        """The site a URL of the crawl belongs to (the first profile naming its host)."""
+        return self._site_of_host[host_of(url)]
+
+    def count(self, site: Site, key: str, value: int = 1) -> None:
+        """A stat for the run and for the site (``parknews/site/<name>/…``)."""
+        self.crawler.stats.inc_value(f"parknews/{key}", value)
+        self.crawler.stats.inc_value(site_stat(site.name, key), value)
+
     async def start(self) -> AsyncIterator[Request]:
-        for url in self.start_urls:
-            yield Request(url, callback=self.parse, errback=self.fetch_failed, meta={"parknews_start": True})
+        for site in self.sites:
+            for url in site.start_urls:
+                yield self.request(url, site, parknews_start=True)
+
+    def request(self, url: str, site: Site, **meta: Any) -> Request:
+        """A request for a page of ``site``: a site with its own delay keeps
+        it as set (AutoThrottle would move it towards the project's)."""
+        if site.delay is not None:
+            meta["autothrottle_dont_adjust_delay"] = True
+        return Request(url, callback=self.parse, errback=self.fetch_failed, meta=meta)
 
     def parse(self, response: Response) -> Iterator[Any]:
-        self.crawler.stats.inc_value("parknews/pages")
+        site = self.site_of(response.url)
+        self.count(site, "pages")
         if not isinstance(response, TextResponse) or not looks_like_html(response):
             self.crawler.stats.inc_value("parknews/pages/not_html")
             logger.debug("Not HTML, skipped: %s", response.url)
             return
         if response.meta.get("article_link"):
-            self.crawler.stats.inc_value("parknews/article_pages_fetched")
-        page = classify(Document.from_response(response), self.config.script)
-        self.crawler.stats.inc_value(f"parknews/pages/{page.kind}")
+            self.count(site, "article_pages_fetched")
+        page = classify(Document.from_response(response), site.script)
+        self.count(site, f"pages/{page.kind}")
         if page.kind == "article":
-            yield from self.complete_article(page, page.to_item())
+            item = page.to_item()
+            item.site = site.name
+            yield from self.complete_article(page, item, site)
         elif page.kind == "list":
-            yield from self._follow_list(page)
+            yield from self._follow_list(page, site)
         elif page.kind == "hub":
-            yield from self._follow_hub(page, response.meta.get("news_centre", False))
+            yield from self._follow_hub(page, site, response.meta.get("news_centre", False))
         elif response.meta.get("parknews_start"):
             logger.warning("Start URL %s is neither an article, a list nor a hub: nothing to export", response.url)
         else:
             logger.debug("Neither article nor list, nothing to do: %s", response.url)
 
-    def _follow_list(self, page: ListPage) -> Iterator[Request]:
+    def _follow_list(self, page: ListPage, site: Site) -> Iterator[Request]:
         """Open the articles not exported before, then the next page — unless
         every article on this page is known: lists are newest first, so the
         rest of the category is known too (``full``/``refresh_clicks`` walk on)."""
@@ -134,14 +163,14 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         known = self.state.known_urls([link.url for link in links]) if links and not walk_all else set()
         if known:
             self.crawler.stats.inc_value("parknews/known_skipped", len(known))
-        yield from self._follow([link for link in links if link.url not in known], article_link=True)
+        yield from self._follow([link for link in links if link.url not in known], site, article_link=True)
         if links and len(known) == len(links):
             self.crawler.stats.inc_value("parknews/lists_stopped")
             logger.debug("Every article on %s is known: not paginating further", page.url)
             return
         # One page at a time, following 下一页, so a walk can stop at known pages.
         next_page = page.next_page
-        yield from self._follow([next_page] if next_page else page.pagination)
+        yield from self._follow([next_page] if next_page else page.pagination, site)
 
     @cached_property
     def state(self) -> StateStore:
@@ -153,26 +182,29 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         if "state" in self.__dict__:
             self.state.close()
 
-    def _follow_hub(self, page: HubPage, reached_as_news_centre: bool) -> Iterator[Request]:
+    def _follow_hub(self, page: HubPage, site: Site, reached_as_news_centre: bool) -> Iterator[Request]:
         """Home page: go to the news centre (and categories its menu shows);
-        news centre: go to its categories, or walk it as a list if it has none."""
+        news centre: go to its categories, or walk it as a list if it has none.
+        A profile's ``include`` chooses among the categories."""
         centres = page.news_centre_links()
         under = [link.url for link in centres]
         if reached_as_news_centre or page.is_news_centre:
             under.append(page.canonical)
         sections = page.section_links(under) if under else []
-        yield from self._follow(centres, news_centre=True)
-        yield from self._follow(sections)
+        yield from self._follow(centres, site, news_centre=True)
+        yield from self._follow([link for link in sections if site.includes(link.url)], site)
         if not centres and not sections:
-            yield from self._follow_list(page.listing)
+            yield from self._follow_list(page.listing, site)
 
-    def _follow(self, links: list[Link], **meta: Any) -> Iterator[Request]:
+    def _follow(self, links: list[Link], site: Site, **meta: Any) -> Iterator[Request]:
+        """Requests for the links on the crawl's hosts that no profile excludes."""
         if self.limit.reached:
             return
         for link in links:
             url = canonical_url(link.url)
-            if host_of(url) in self.hosts:
-                yield Request(url, callback=self.parse, errback=self.fetch_failed, meta=meta)
+            target = self._site_of_host.get(host_of(url))
+            if target is not None and not target.excludes(url):
+                yield self.request(url, target, **meta)
 
     def fetch_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
@@ -185,6 +217,9 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         else:
             message = failure.getErrorMessage() or failure.type.__name__
         self.crawler.stats.set_value("parknews/fetch_error", f"{url}: {message}")
+        site = self._site_of_host.get(host_of(url))
+        if site is not None:
+            self.crawler.stats.set_value(site_stat(site.name, "fetch_error"), f"{url}: {message}")
         if message == _ROBOTS_FORBIDDEN:
             # Honoured as asked, not a failure: no ERROR line for the operator to chase.
             logger.info("Not fetched, disallowed by robots.txt: %s", url)
