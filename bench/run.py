@@ -143,6 +143,26 @@ def parknews_cmd(server: servers.Server, out: Path, state: Path, stats_file: Pat
     )
 
 
+def parknews_sites_cmd(profiles: Path, out: Path, state: Path, stats_file: Path) -> list[str]:
+    """A parknews crawl of every site of ``profiles`` (a sites.toml)."""
+    return crawl_command(
+        "",
+        out,
+        state,
+        "-a",
+        "site=all",
+        "-s",
+        f"PARKNEWS_SITES={profiles}",
+        "-s",
+        "STATS_CLASS=benchstats.JsonStatsCollector",
+        "-s",
+        f"BENCH_STATS_FILE={stats_file}",
+        "-s",
+        "LOG_LEVEL=INFO",
+        *(arg for item in EXTRA_SETTINGS for arg in ("-s", item)),
+    )
+
+
 def floor_cmd(server: servers.Server, pages_file: Path, stats_file: Path, *extra: str) -> list[str]:
     return [
         sys.executable,
@@ -411,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     n, n5 = args.n, max(args.n // 5, 5)
     site, site5, work = args.dir / f"n{n}", args.dir / f"n{n5}", args.dir / "work"
+    site5b = args.dir / f"n{n5}-b"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     timeout = 120 + n * 0.2  # seconds per crawl; a healthy one takes a small fraction of that
@@ -420,6 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     sitegen.build(n, site)
     sitegen.build(n5, site5)
+    sitegen.build(n5, site5b, mark="乙")
     results["site"] = {
         "articles": n,
         "categories": len(sitegen.generator().CATEGORIES),
@@ -533,6 +555,24 @@ def main(argv: list[str] | None = None) -> int:
             work / "stats-n5.json",
             timeout,
         )
+        with servers.start_server(site5b, work / "server5b", prefer_nginx=not args.asyncio_server) as server5b:
+            log(f"Two sites of {n5} articles in one run (sites.toml with two profiles), against one")
+            profiles = work / "sites.toml"
+            profiles.write_text(
+                "".join(
+                    f'[[site]]\nname = "{name}"\nstart_urls = ["{srv.url}"]\n\n'
+                    for name, srv in (("a", server5), ("b", server5b))
+                ),
+                encoding="utf-8",
+            )
+            both = run_crawl(
+                "parknews-two-sites",
+                parknews_sites_cmd(profiles, work / "out-two.jsonl", work / "state-ab.sqlite", work / "stats-two.json"),
+                server5,
+                work,
+                work / "stats-two.json",
+                timeout * 2,
+            )
 
     log(f"Extract-only: {args.sample} site articles + the fixture articles, {args.rounds} rounds")
     pages = extractors.load_pages(ROOT / "fixtures", None, "fixtures") + extractors.load_pages(
@@ -584,10 +624,17 @@ def main(argv: list[str] | None = None) -> int:
             "n5": n5,
             "growth": ratio(park["peak_rss_mb"], small["peak_rss_mb"]),
         },
+        two_sites={
+            "one_site_pages_per_s": small["pages_per_s"],
+            "two_sites_pages_per_s": both["pages_per_s"],
+            "ratio": ratio(both["pages_per_s"], small["pages_per_s"]),
+            "articles": {"one_site": small["items"], "two_sites": both["items"]},
+            "note": f"two replay servers of {n5} articles each, one run with two profiles, against one of them alone",
+        },
         render_s_per_page=None if "skipped" in render else render["s_per_rendered_page"],
         render_rss_mb_after_200=None if "skipped" in render else render["tree_rss_mb_after"],
         render=render,
-        crawls={"floor": floors, "parknews": parks, "rerun": rerun, "parknews_n5": small},
+        crawls={"floor": floors, "parknews": parks, "rerun": rerun, "parknews_n5": small, "two_sites": both},
         profile=profile,
         profile_floor=profile_floor,
     )
@@ -607,7 +654,7 @@ def main(argv: list[str] | None = None) -> int:
         "rss_growth_n_vs_n5": target(results["peak_rss_mb"]["growth"], TARGETS["rss_growth"], False),
         "rss_at_n_mb": target(park["peak_rss_mb"], TARGETS["rss_at_n_mb"], False),
     }
-    for run in [*floors, *parks, rerun, small]:
+    for run in [*floors, *parks, rerun, small, both]:
         if run["errors"]:
             results["notes"].append(
                 f"{run['name']} logged {run['errors']} ERROR lines (see {work / (run['name'] + '.log')}): "
@@ -690,6 +737,16 @@ def table(r: dict[str, Any]) -> str:
                 if name == "parknews"
                 else f"parknews {r['extract_speedup']['vs_' + name]:.1f} × faster "
                 f"(≥ {TARGETS['extract_speedup_vs_' + name]:g}: {mark('extract_speedup_vs_' + name)})",
+            )
+        )
+    two = r.get("two_sites")
+    if two:
+        rows.append(
+            (
+                "(e) two sites in one run",
+                f"{two['two_sites_pages_per_s']:.0f} pages/s against {two['one_site_pages_per_s']:.0f} for one",
+                f"{two['ratio']:.2f} × one site's pages/s; {two['articles']['two_sites']} articles",
+                "",
             )
         )
     rss = r["peak_rss_mb"]

@@ -101,10 +101,16 @@ def _round_trips(gen, a: dict) -> bool:
     return all(gen.T2S.convert(gen.S2TW.convert(t)) == t for t in texts)
 
 
-def build(n: int, out: Path) -> dict:
-    """Write the site, ``manifest.json`` and ``expected.json`` under ``out``; return the manifest."""
+def build(n: int, out: Path, mark: str = "") -> dict:
+    """Write the site, ``manifest.json`` and ``expected.json`` under ``out``; return the manifest.
+
+    ``mark`` opens every title: another site of the same shape whose articles
+    are its own (another fingerprint each).
+    """
     gen = generator()
     articles, mirrors = bench_articles(n)
+    for a in articles:
+        a["title"] = mark + a["title"]
     seed = gen.SEED_PATH.read_text(encoding="utf-8")
     return gen.build_site(out, articles, mirrors, per_page=20, seed_text=seed)
 

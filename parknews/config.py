@@ -21,6 +21,9 @@ from urllib.parse import urlsplit
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.conf import closest_scrapy_cfg
 
+from parknews.exceptions import ConfigError
+from parknews.pages.urls import crawl_problem
+from parknews.sites import RENDER_MODES, Site, for_start_urls, load_sites, select_sites
 from parknews.text import SCRIPTS
 
 if TYPE_CHECKING:
@@ -28,13 +31,11 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 
-#: ``PARKNEWS_RENDER``: when a browser reads click counts that only JavaScript shows.
-RENDER_MODES = ("auto", "never", "always")
-
 #: ``-a NAME=VALUE`` spider arguments: the setting each one stands for (None:
 #: an argument of the spider itself).
 SPIDER_ARGUMENTS: dict[str, str | None] = {
     "start_urls": None,
+    "site": None,
     "limit": "PARKNEWS_LIMIT",
     "full": "PARKNEWS_FULL",
     "refresh_clicks": "PARKNEWS_REFRESH_CLICKS",
@@ -43,15 +44,18 @@ SPIDER_ARGUMENTS: dict[str, str | None] = {
 _TOOL_ARGUMENTS = frozenset({"_job"})
 
 
-class ConfigError(ValueError):
-    """A setting or argument value that cannot work; the message is one line."""
-
-
 @dataclass(frozen=True)
 class ParknewsConfig:
+    #: ``PARKNEWS_START_URLS``: an ad-hoc site instead of ``PARKNEWS_SITE``'s profiles (empty: none)
     start_urls: tuple[str, ...]
     state_path: Path
     script: str
+    #: the profiles of ``PARKNEWS_SITES`` by name (None: no such file)
+    profiles: dict[str, Site] | None = None
+    #: the profiles' file, for messages
+    sites_path: Path | None = None
+    #: ``PARKNEWS_SITE``: the profiles crawled when no ``-a site=`` or start URLs are given
+    site: str = ""
     #: walk every list page and fetch every article (still export only new or changed ones)
     full: bool = False
     #: re-read known articles and export those whose click count changed
@@ -84,16 +88,51 @@ class ParknewsConfig:
         real = self.state_path.resolve()
         return real.with_name(real.name + ".lock")
 
+    def sites_for(self, start_urls: str | None = None, site: str | None = None) -> tuple[Site, ...]:
+        """The sites of a run: ``-a start_urls=`` (one site: the profile holding
+        its hosts, else an ad-hoc one), ``-a site=``, else the settings' choice."""
+        if start_urls is not None and site is not None:
+            raise ConfigError("give -a site= or -a start_urls=, not both")
+        urls = parse_start_urls(start_urls) if start_urls is not None else self.start_urls
+        if urls and site is None:
+            chosen: tuple[Site, ...] = (for_start_urls(self.profiles or {}, urls),)
+        elif self.profiles is None:
+            raise ConfigError(f"PARKNEWS_SITES: {str(self.sites_path)!r} does not exist: no site profiles to crawl")
+        else:
+            chosen = select_sites(self.profiles, site if site is not None else self.site)
+        return tuple(s.with_defaults(self.render, self.script) for s in chosen)
+
+    @property
+    def may_render(self) -> bool:
+        """Whether a browser may be needed: by the project's ``render``, or by a profile's own."""
+        renders = [self.render, *(s.render for s in (self.profiles or {}).values() if s.render)]
+        return any(mode != "never" for mode in renders)
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        """The sites the settings alone choose."""
+        return self.sites_for()
+
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ParknewsConfig:
+        script = _choice(settings, "PARKNEWS_SCRIPT", SCRIPTS)
+        render = _choice(settings, "PARKNEWS_RENDER", RENDER_MODES)
+        sites_path = _project_path(settings, "PARKNEWS_SITES")
+        profiles = None
+        if sites_path is not None and sites_path.exists():
+            profiles = load_sites(sites_path)
+        urls = settings.getlist("PARKNEWS_START_URLS")
         return cls(
-            start_urls=parse_start_urls(settings.getlist("PARKNEWS_START_URLS")),
+            start_urls=parse_start_urls(urls) if urls else (),
+            profiles=profiles,
+            sites_path=sites_path,
+            site=str(settings.get("PARKNEWS_SITE") or "").strip(),
             state_path=_project_path(settings, "PARKNEWS_STATE") or project_root() / ".parknews/state.sqlite",
-            script=_choice(settings, "PARKNEWS_SCRIPT", SCRIPTS),
+            script=script,
             full=parse_flag("PARKNEWS_FULL", settings.get("PARKNEWS_FULL", False)),
             refresh_clicks=parse_flag("PARKNEWS_REFRESH_CLICKS", settings.get("PARKNEWS_REFRESH_CLICKS", False)),
             contact=parse_contact(settings.get("PARKNEWS_CONTACT", "")),
-            render=_choice(settings, "PARKNEWS_RENDER", RENDER_MODES),
+            render=render,
             render_timeout=_seconds(settings, "PARKNEWS_RENDER_TIMEOUT"),
             chromium=str(settings.get("PARKNEWS_CHROMIUM") or "").strip(),
             output=str(_project_path(settings, "PARKNEWS_OUTPUT") or ""),
@@ -148,6 +187,8 @@ def settings_from_arguments(arguments: dict[str, str]) -> dict[str, object]:
             raise ConfigError(f"unknown spider argument {name!r} (known: {known})")
         if name == "start_urls":
             parse_start_urls(value)
+        elif name == "site":
+            continue  # checked against the profiles, by ParknewsConfig.sites_for
         elif name == "limit":
             settings["PARKNEWS_LIMIT"] = parse_limit(value)
         else:
@@ -162,30 +203,10 @@ def parse_start_urls(value: str | list[str]) -> tuple[str, ...]:
     if not urls:
         raise ConfigError("start_urls: no URL given")
     for url in urls:
-        problem = _url_problem(url)
+        problem = crawl_problem(url)
         if problem:
             raise ConfigError(f"start_urls: {url!r} {problem}")
     return urls
-
-
-def _url_problem(url: str) -> str | None:
-    """What keeps ``url`` from being crawled, in words, or None."""
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:  # "http://[": an unclosed IPv6 bracket
-        return f"is not a valid URL ({exc})"
-    if parts.scheme not in ("http", "https"):
-        return "is not an http:// or https:// URL"
-    try:
-        port = parts.port
-    except ValueError:  # "http://host:abc/", "http://host:99999/"
-        port_text = parts.netloc.rpartition(":")[2]
-        return f"has port {port_text!r}, which is not a number from 1 to 65535"
-    if not parts.hostname:
-        return "has no host name"
-    if port == 0:
-        return "has port '0', which is not a number from 1 to 65535"
-    return None
 
 
 def parse_limit(value: str | int, name: str = "limit") -> int:

@@ -16,6 +16,8 @@ class Article:
     """
 
     url: str | None = None
+    #: the name of the site profile it was crawled as (``sites.toml``)
+    site: str | None = None
     title: str | None = None
     published: str | None = None
     clicks: int | None = None

@@ -1,9 +1,12 @@
-"""Mirror copies wait: when the original is on the site too, it is the one exported.
+"""Copies wait: when the original is crawled too, it is the one exported.
 
-A mirror copy (a page with pinyin glosses) and its original have the same
-fingerprint, so the dedup pipeline keeps whichever arrives first. Held back
-until the crawl is otherwise done, the copy always arrives second: it is
-dropped when the original was found, and exported when it was not.
+A copy and its original have the same fingerprint, so the dedup pipeline
+keeps whichever arrives first. Two kinds of page are known to be copies
+before their original is seen: a mirror's (pinyin glosses), and another
+site's re-publication whose 来源 names a site of this crawl. Held back until
+the crawl is otherwise done, the copy always arrives second: it is dropped
+(and recorded as a duplicate of the original) when the original was found,
+and exported when it was not.
 """
 
 from __future__ import annotations
@@ -19,22 +22,34 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from parknews.items import Article
+    from parknews.sites import Site
 
 
-class MirrorHoldback:
-    """Holds mirror items until the spider is idle, then sends them through the pipelines."""
+class CopyHoldback:
+    """Holds copies until the spider is idle, then sends them through the pipelines."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, sites: tuple[Site, ...]) -> None:
         self.crawler = crawler
-        self.held: list[Article] = []
+        self.sites = sites
+        self.waiting: list[Article] = []
         crawler.signals.connect(self._release, signal=signals.spider_idle)
 
-    def hold(self, item: Article) -> None:
-        self.crawler.stats.inc_value("parknews/mirror_deferred")
-        self.held.append(item)
+    def held(self, item: Article, mirror: bool) -> bool:
+        """Whether ``item`` is a copy, and so held back."""
+        if mirror:
+            self.crawler.stats.inc_value("parknews/mirror_deferred")
+        elif self._cites_another_site(item):
+            self.crawler.stats.inc_value("parknews/copy_deferred")
+        else:
+            return False
+        self.waiting.append(item)
+        return True
+
+    def _cites_another_site(self, item: Article) -> bool:
+        return any(site.name != item.site and site.names_as_source(item.source) for site in self.sites)
 
     def _release(self) -> None:
-        if not self.held:
+        if not self.waiting:
             return
         # A data: URL is answered in-process: no request reaches any server.
         assert self.crawler.engine is not None
@@ -44,5 +59,5 @@ class MirrorHoldback:
         raise DontCloseSpider
 
     def _items(self, response: Response) -> Iterator[Article]:
-        items, self.held = self.held, []
+        items, self.waiting = self.waiting, []
         yield from items

@@ -4,7 +4,8 @@ A run that finds nothing new is a success. A run fails when it was
 interrupted or did not finish normally, when the site cannot be reached, when
 article pages were fetched but none yielded an article, or when, over enough
 articles to judge, a field is found too rarely: the sign that the site changed
-its template and extraction silently broke.
+its template and extraction silently broke. With several sites, each is
+judged on its own and named.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import warnings
 
 from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import Monitor, MonitorSuite, monitors
-from spidermon.contrib.scrapy.monitors import FieldCoverageMonitor
 from spidermon.core.actions import Action
 
 from parknews.config import ParknewsConfig
-from parknews.outcome import interruption, run_failure
+from parknews.outcome import interruption, run_failure, site_failure
+from parknews.sites import Site, site_stat
 
 # spidermon 1.27 reports through Spider.log(), deprecated in Scrapy 2.19.
 warnings.filterwarnings("ignore", r"Spider\.log\(\) is deprecated", ScrapyDeprecationWarning)
@@ -41,36 +42,56 @@ class FinishMonitor(Monitor):
 
 @monitors.name("Site")
 class SiteMonitor(Monitor):
+    """Each site of the run is reached, and its article pages yield articles:
+    the site that broke is named, whatever the others did."""
+
     @monitors.name("reachable")
     def test_site_is_reachable(self) -> None:
-        failure = run_failure(dict(self.data.stats))
-        if failure:
-            self.fail(failure)
+        stats = dict(self.data.stats)
+        failures = [run_failure(stats)] if run_failure(stats) else []
+        if len(self._sites) > 1:
+            failures += [f"site {s.name!r}: {why}" for s in self._sites if (why := site_failure(stats, s.name))]
+        if failures:
+            self.fail("; ".join(failures))
 
     @monitors.name("articles extracted")
     def test_article_pages_yield_articles(self) -> None:
-        fetched = self.data.stats.get("parknews/article_pages_fetched", 0)
-        if fetched and not self.data.stats.get("parknews/pages/article", 0):
-            self.fail(f"{fetched} article pages fetched, none yielded an article: has the site's template changed?")
+        broken = []
+        for site in self._sites:
+            fetched = self.data.stats.get(site_stat(site.name, "article_pages_fetched"), 0)
+            if fetched and not self.data.stats.get(site_stat(site.name, "pages/article"), 0):
+                broken.append(f"site {site.name!r}: {fetched} article pages fetched, none yielded an article")
+        if broken:
+            self.fail(f"{'; '.join(broken)}: has the template changed?")
+
+    @property
+    def _sites(self) -> tuple[Site, ...]:
+        return getattr(self.data.crawler.spider, "sites", ())
 
 
 @monitors.name("Coverage")
-class CoverageMonitor(FieldCoverageMonitor):
-    """spidermon's field coverage, judged only over enough articles, with a
-    one-line message naming each field below its threshold."""
+class CoverageMonitor(Monitor):
+    """Each site's articles carry the fields its profile expects (``coverage``),
+    judged only over enough articles, one line naming site and field."""
 
-    def test_check_if_field_coverage_rules_are_met(self) -> None:
-        exported = int(self.data.stats.get("item_scraped_count", 0))
-        minimum = ParknewsConfig.from_crawler(self.crawler).coverage_min_articles
-        if exported < minimum:
-            self.skipTest(f"{exported} articles, fewer than {minimum}: coverage not judged")
+    @monitors.name("field coverage per site")
+    def test_field_coverage_per_site(self) -> None:
+        minimum = ParknewsConfig.from_crawler(self.data.crawler).coverage_min_articles
+        stats = self.data.stats
         low = []
-        for key, needed in self.crawler.settings.getdict("SPIDERMON_FIELD_COVERAGE_RULES").items():
-            got = float(self.data.stats.get(f"spidermon_field_coverage/{key}", 0))
-            if got < needed:
-                low.append(f"{key.split('/')[-1]} in {got:.0%} of articles (needs {needed:.0%})")
+        for site in getattr(self.data.crawler.spider, "sites", ()):
+            exported = int(stats.get(site_stat(site.name, "articles"), 0))
+            if exported < max(minimum, 1):
+                continue
+            fields = []
+            for name, needed in site.coverage.items():
+                share = 1 - int(stats.get(site_stat(site.name, f"missing/{name}"), 0)) / exported
+                if share < needed:
+                    fields.append(f"{name} in {share:.0%} of articles (needs {needed:.0%})")
+            if fields:
+                low.append(f"on site {site.name!r} over {exported} articles: {'; '.join(fields)}")
         if low:
-            self.fail(f"field coverage too low over {exported} articles: {'; '.join(low)}: has the template changed?")
+            self.fail(f"field coverage too low {' | '.join(low)}: has the template changed?")
 
 
 class RecordFailure(Action):

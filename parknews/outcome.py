@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 
 from parknews.config import ParknewsConfig
+from parknews.items import CONTENT_FIELDS
+from parknews.sites import site_stat
 from parknews.stopping import run_abandoned
 
 if TYPE_CHECKING:
@@ -37,6 +39,14 @@ def run_failure(stats: dict[str, Any]) -> str | None:
         return None
     error = stats.get("parknews/fetch_error")
     return f"site unreachable: {error}" if error else "no page could be fetched"
+
+
+def site_failure(stats: dict[str, Any], name: str) -> str | None:
+    """Why one site of the run could not be crawled at all, or None."""
+    if stats.get(site_stat(name, "pages"), 0):
+        return None
+    error = stats.get(site_stat(name, "fetch_error"))
+    return f"unreachable: {error}" if error else "no page could be fetched"
 
 
 def interruption(stats: dict[str, Any]) -> str | None:
@@ -98,7 +108,28 @@ def summary(stats: dict[str, Any]) -> dict[str, Any]:
             "missing_field": stats.get("parknews/missing_any", 0),
         },
         "errors": stats.get("log_count/ERROR", 0),
+        "sites": {name: _site_summary(stats, name) for name in site_names(stats)},
         "stats": stats,
+    }
+
+
+def site_names(stats: dict[str, Any]) -> list[str]:
+    """The sites the stats count, in the order first counted."""
+    return list(dict.fromkeys(key.split("/")[2] for key in stats if key.startswith("parknews/site/")))
+
+
+def _site_summary(stats: dict[str, Any], name: str) -> dict[str, Any]:
+    def get(key: str) -> Any:
+        return stats.get(site_stat(name, key), 0)
+
+    return {
+        "pages": get("pages"),
+        "new": get("new"),
+        "updated": get("updated"),
+        "duplicate": get("duplicate"),
+        "missing_field": get("missing_any"),
+        "missing": {f: get(f"missing/{f}") for f in CONTENT_FIELDS if get(f"missing/{f}")},
+        "fetch_error": stats.get(site_stat(name, "fetch_error")),
     }
 
 
@@ -134,6 +165,17 @@ class RunSummary:
             logger.error("Run failed: %s (%s)", info["failure"], line)
         else:
             logger.info("Run summary: %s", line)
+        if len(info["sites"]) > 1:
+            for name, site in info["sites"].items():
+                logger.info(
+                    "Site %s: %d pages, %d new, %d updated, %d duplicate, %d missing a field",
+                    name,
+                    site["pages"],
+                    site["new"],
+                    site["updated"],
+                    site["duplicate"],
+                    site["missing_field"],
+                )
         if self.path:
             self._write(Path(self.path), info)
 

@@ -17,6 +17,7 @@ from parknews.config import ParknewsConfig
 from parknews.items import CONTENT_FIELDS
 from parknews.limit import ExportLimit
 from parknews.records import RunRecords
+from parknews.sites import site_stat
 from parknews.state import StateStore
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class DedupPipeline:
         config = ParknewsConfig.from_crawler(crawler)
         self.records = RunRecords.of(crawler)
         self.refresh_clicks = config.refresh_clicks
-        self.repaired = config.script == "zh-hans"
+        self.simplified: dict[str, bool] = {}
         self.limit = ExportLimit.of(crawler)
         self.store: StateStore | None = None
         self.waits_for_feeds = bool(crawler.settings.getdict("FEEDS"))
@@ -57,13 +58,16 @@ class DedupPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
+        sites = getattr(self.crawler.spider, "sites", ())
+        self.simplified = {site.name: site.script == "zh-hans" for site in sites}
         self.store = self.records.open()
 
     def process_item(self, item: Any) -> Any:
         assert self.store is not None
         adapter = ItemAdapter(item)
         url = adapter["url"]
-        fp = item.content_fingerprint(self.repaired)
+        site = adapter.get("site")
+        fp = item.content_fingerprint(self.simplified.get(site, False))
         clicks = adapter.get("clicks")
         known = self.store.lookup(url)
         if known is None:
@@ -71,25 +75,30 @@ class DedupPipeline:
             if original is not None:
                 # remembered, so later runs do not fetch the copy again
                 self.store.add(url, fp, clicks, duplicate_of=original)
-                self._drop("fingerprint", f"same text as {original}: {url}")
+                self._drop("fingerprint", f"same text as {original}: {url}", site)
             changes = ["parknews/new"]
         elif known.duplicate_of:
-            self._drop("fingerprint", f"same text as {known.duplicate_of}: {url}")
+            self._drop("fingerprint", f"same text as {known.duplicate_of}: {url}", site)
         elif known.fingerprint != fp:
             changes = ["parknews/updated"]  # the site edited the article
         elif self.refresh_clicks and clicks is not None and clicks != known.clicks:
             changes = ["parknews/updated", "parknews/clicks_changed"]
         else:
-            self._drop("url", url)
+            self._drop("url", url, site)
         if not self.limit.admit():
             raise DropItem(f"past the limit of {self.limit.limit}, left for the next run: {url}", log_level="DEBUG")
         for key in changes:
-            self.stats.inc_value(key)
+            self._count(key, site)
         self.store.add(url, fp, clicks)
         return item
 
-    def _drop(self, why: str, what: str) -> NoReturn:
-        self.stats.inc_value("parknews/duplicate")
+    def _count(self, key: str, site: str | None) -> None:
+        self.stats.inc_value(key)
+        if site:
+            self.stats.inc_value(site_stat(site, key.removeprefix("parknews/")))
+
+    def _drop(self, why: str, what: str, site: str | None) -> NoReturn:
+        self._count("parknews/duplicate", site)
         self.stats.inc_value(f"parknews/duplicate/{why}")
         raise DropItem(f"already exported ({why}): {what}", log_level="DEBUG")
 
@@ -108,7 +117,8 @@ class DedupPipeline:
 
 
 class CompletenessPipeline:
-    """Warns, naming URL and field, for each field an article lacks; counts them in stats."""
+    """Warns, naming URL and field, for each field an article lacks; counts
+    them in stats, for the run and per site (what the coverage checks judge)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
@@ -119,11 +129,11 @@ class CompletenessPipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        self.stats.inc_value("parknews/articles")
+        site = adapter.get("site") or "?"
         missing = [name for name in CONTENT_FIELDS if adapter.get(name) is None]
+        for key in ["articles", *(f"missing/{name}" for name in missing), *(["missing_any"] if missing else [])]:
+            self.stats.inc_value(f"parknews/{key}")
+            self.stats.inc_value(site_stat(site, key))
         for name in missing:
-            self.stats.inc_value(f"parknews/missing/{name}")
             logger.warning("%s: no %s found", adapter.get("url"), name)
-        if missing:
-            self.stats.inc_value("parknews/missing_any")
         return item

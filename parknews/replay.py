@@ -148,15 +148,14 @@ class ReplayServer:
 def crawl_command(start_urls: str, out: Path, state: Path, *extra: str, summary: Path | None = None) -> list[str]:
     """The ``scrapy crawl`` command line for a replay crawl: its own state, and its
     summary beside that state (``summary``, or ``last-run.json`` in the state's
-    directory), never the project's."""
+    directory), never the project's. No ``start_urls``: the sites ``extra`` chooses."""
     cmd = [
         sys.executable,
         "-m",
         "scrapy",
         "crawl",
         "parknews",
-        "-a",
-        f"start_urls={start_urls}",
+        *(["-a", f"start_urls={start_urls}"] if start_urls else []),
         "-O",
         str(out),
         "-s",

@@ -40,7 +40,8 @@ def test_full_crawl_from_home_exports_every_article_once(crawl):
             want["category"],
         ), path
         assert item["body"].startswith(want["body_start"]) and item["body"].endswith(want["body_end"])
-        assert list(item) == ["url", "title", "published", "clicks", "source", "category", "body", "crawled_at"]
+        assert list(item) == ["url", "site", "title", "published", "clicks", "source", "category", "body", "crawled_at"]
+        assert item["site"] == urlsplit(site.url).netloc  # an ad-hoc site, named by its host
     assert result.stats["parknews/duplicate"] == 1
     assert result.stats["parknews/mirror_deferred"] == 1
     assert result.stats["parknews/articles"] == len(UNIQUE)

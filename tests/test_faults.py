@@ -416,7 +416,7 @@ def test_replay_settings_are_the_one_relaxed_place(tmp_path):
             "start_urls: 'http://127.0.0.1:70000/' has port '70000', which is not a number from 1 to 65535",
         ),
         (("-a", "start_urls=http:///news/"), "start_urls: 'http:///news/' has no host name"),
-        (("-a", "limt=3"), "unknown spider argument 'limt' (known: full, limit, refresh_clicks, start_urls)"),
+        (("-a", "limt=3"), "unknown spider argument 'limt' (known: full, limit, refresh_clicks, site, start_urls)"),
         (("-a", "refresh_clicks=maybe"), "refresh_clicks: 'maybe' is not one of 1, 0, true, false, yes, no"),
         (("-s", "PARKNEWS_LIMIT=many"), "PARKNEWS_LIMIT: 'many' is not a whole number >= 0"),
         (("-s", "PARKNEWS_MAX_LIST_PAGES=0"), "PARKNEWS_MAX_LIST_PAGES: '0' is not a whole number >= 1"),

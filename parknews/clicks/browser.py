@@ -70,8 +70,13 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         return await super()._download_request(request, spider)
 
     async def _open_gate(self, spider: Any) -> None:
-        """The site is its start URLs' hosts; Chromium is launched with the gate as its proxy."""
-        self._gate.allowed = site_addresses(getattr(spider, "start_urls", ()))
+        """The sites are their start URLs' hosts and the hosts their profiles
+        name (on the ports of their start URLs' schemes); Chromium is launched
+        with the gate as its proxy."""
+        urls = list(getattr(spider, "start_urls", ()))
+        schemes = {url.partition(":")[0] for url in urls}
+        urls += [f"{scheme}://{host}/" for host in getattr(spider, "hosts", ()) for scheme in schemes]
+        self._gate.allowed = site_addresses(urls)
         if "proxy" in self.config.launch_options:
             logger.warning("PLAYWRIGHT_LAUNCH_OPTIONS['proxy'] is replaced: the browser goes out only through its gate")
         self.config.launch_options["proxy"] = {"server": await self._gate.start()}

@@ -24,16 +24,18 @@ from parknews.pages import ArticlePage, Document
 if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
+    from parknews.sites import Site
+
 logger = logging.getLogger(__name__)
 
 
 class ClickCounts:
     """Mixed into the spider: turns an article page into an exported item."""
 
-    def complete_article(self, page: ArticlePage, item: Article) -> Iterator[Any]:
-        render = self.config.render
+    def complete_article(self, page: ArticlePage, item: Article, site: Site) -> Iterator[Any]:
+        render = site.render
         wants_clicks = item.clicks is None and page.has_click_label
-        if not (wants_clicks or render == "always") or self._known_unchanged(item):
+        if not (wants_clicks or render == "always") or self._known_unchanged(item, site):
             yield from self._export(item, page.has_glosses)
             return
         meta = {"parknews_item": item, "parknews_mirror": page.has_glosses}
@@ -53,13 +55,13 @@ class ClickCounts:
         else:
             yield from self._export(item, page.has_glosses)
 
-    def _known_unchanged(self, item: Article) -> bool:
+    def _known_unchanged(self, item: Article, site: Site) -> bool:
         """An article exported before with the same text: the pipeline drops it,
         so its counter must not be bumped nor a browser started for it."""
         if self.config.refresh_clicks:
             return False
         known = self.state.lookup(item.url)
-        return known is not None and known.fingerprint == item.content_fingerprint(self.config.script == "zh-hans")
+        return known is not None and known.fingerprint == item.content_fingerprint(site.script == "zh-hans")
 
     def _counter_read(self, response: Response) -> Iterator[Any]:
         item: Article = response.meta["parknews_item"]
@@ -109,7 +111,7 @@ class ClickCounts:
     def _rendered(self, response: Response) -> Iterator[Any]:
         item: Article = response.meta["parknews_item"]
         self.crawler.stats.inc_value("parknews/rendered")
-        seen = ArticlePage(Document.from_response(response), self.config.script).to_item()
+        seen = ArticlePage(Document.from_response(response), self.site_of(item.url).script).to_item()
         filled = [name for name in CONTENT_FIELDS if getattr(item, name) is None and getattr(seen, name) is not None]
         for name in filled:
             setattr(item, name, getattr(seen, name))
@@ -128,8 +130,6 @@ class ClickCounts:
         yield from self._export(meta["parknews_item"], meta["parknews_mirror"])
 
     def _export(self, item: Article, mirror: bool) -> Iterator[Article]:
-        if mirror:
-            # A mirror copy: exported only if the original never shows up.
-            self.mirrors.hold(item)
-        else:
+        # A copy (a mirror's, or another site's of a crawled site's article) waits for its original.
+        if not self.copies.held(item, mirror):
             yield item

@@ -62,7 +62,7 @@ def configure(settings: BaseSettings, config: ParknewsConfig) -> None:
     ``meta["playwright"]`` open a browser) and launch Chromium the way these
     machines need: headless, system binary, the switches of ``CHROMIUM_ARGS``
     after any given in ``PLAYWRIGHT_LAUNCH_OPTIONS["args"]``."""
-    if config.render == "never":
+    if not config.may_render:
         return
     handlers = {"http": _HANDLER, "https": _HANDLER}
     settings.set("DOWNLOAD_HANDLERS", {**settings.getdict("DOWNLOAD_HANDLERS"), **handlers}, priority="spider")

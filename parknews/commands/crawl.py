@@ -42,6 +42,7 @@ class Command(ScrapyCrawlCommand):
             self.settings.setdict(settings_from_arguments(opts.spargs), "cmdline")
             opts.spargs = {name: value for name, value in opts.spargs.items() if SPIDER_ARGUMENTS.get(name) is None}
             config = ParknewsConfig.from_settings(self.settings)
+            config.sites_for(opts.spargs.get("start_urls"), opts.spargs.get("site"))
         except ConfigError as exc:
             _fail(str(exc))
         self.lock = _take_lock(config.lock_path)

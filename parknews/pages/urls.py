@@ -85,3 +85,23 @@ def absolute_http_url(base: str, href: str) -> str | None:
         if origin is not None:
             base = origin
     return _resolve(base, href)
+
+
+def crawl_problem(url: str) -> str | None:
+    """What keeps ``url`` from being crawled, in words, or None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "http://[": an unclosed IPv6 bracket
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "is not an http:// or https:// URL"
+    try:
+        port = parts.port
+    except ValueError:  # "http://host:abc/", "http://host:99999/"
+        port_text = parts.netloc.rpartition(":")[2]
+        return f"has port {port_text!r}, which is not a number from 1 to 65535"
+    if not parts.hostname:
+        return "has no host name"
+    if port == 0:
+        return "has port '0', which is not a number from 1 to 65535"
+    return None

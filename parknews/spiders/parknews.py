@@ -9,17 +9,19 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 from scrapy.http import Request, Response, TextResponse
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from parknews import settings as default_settings
 from parknews.clicks import render
 from parknews.clicks.complete import ClickCounts
-from parknews.config import ParknewsConfig, parse_start_urls
+from parknews.config import ParknewsConfig
 from parknews.limit import ExportLimit
-from parknews.mirrors import MirrorHoldback
+from parknews.mirrors import CopyHoldback
 from parknews.pages import Document, HubPage, Link, ListPage, canonical_url, classify
 from parknews.pages.urls import host_of
 from parknews.selflinks import family, is_counter_variant
+from parknews.sites import Site, site_slots, site_stat
 from parknews.state import StateStore
 from parknews.stopping import RequestNotSent
 from parknews.walks import ListWalks
@@ -60,23 +62,23 @@ def looks_like_html(response: TextResponse) -> bool:
 
 
 class ParknewsSpider(ClickCounts, scrapy.Spider):
-    """Crawls the park news site from its home page or from given URLs.
+    """Crawls the sites of ``sites.toml`` (``-a site=``) or given URLs.
 
     Every fetched page is classified by its content: an article is exported;
     a list is walked through its pagination and article links (never the site
     navigation, so a list given as a start URL yields that list's articles);
     a hub (home page, news centre) leads to the news centre and its category
     lists. A list is walked one page at a time, down to where earlier runs
-    walked it (``parknews.walks``). Links are followed only on the start URLs' hosts (name and port,
-    also enforced for redirects by ``parknews.offsite``), and none once
-    ``-a limit=N`` articles are in.
+    walked it (``parknews.walks``). Links are followed only on the sites'
+    hosts (name and port, also enforced for redirects by ``parknews.offsite``)
+    as their profiles allow, and none once ``-a limit=N`` articles are in.
     """
 
     name = "parknews"
 
-    def __init__(self, *args: Any, start_urls: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, start_urls: str | None = None, site: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._start_urls_arg = parse_start_urls(start_urls) if start_urls is not None else None
+        self._sites_arg = (start_urls, site)
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -90,26 +92,53 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         if config.contact and settings.get("USER_AGENT") == default_settings.USER_AGENT:
             settings.set("USER_AGENT", user_agent(default_settings.USER_AGENT, config.contact), priority="spider")
         render.configure(settings, config)
+        slots = site_slots(config.profiles or {})
+        if slots:
+            # Merged under what the user set (at the user's priority, or it would be ignored).
+            priority = max(settings.getpriority("DOWNLOAD_SLOTS") or 0, SETTINGS_PRIORITIES["spider"])
+            settings.set("DOWNLOAD_SLOTS", {**slots, **settings.getdict("DOWNLOAD_SLOTS")}, priority=priority)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ParknewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = ParknewsConfig.from_crawler(crawler)
-        spider.start_urls = list(spider._start_urls_arg or spider.config.start_urls)
+        spider.sites = spider.config.sites_for(*spider._sites_arg)
+        spider.start_urls = [url for site in spider.sites for url in site.start_urls]
         # Links are chosen by these; parknews.offsite holds every scheduled request (redirects too) to them.
-        spider.hosts = frozenset(host_of(u) for u in spider.start_urls)
-        spider.mirrors = MirrorHoldback(crawler)
+        spider.hosts = frozenset(host for site in spider.sites for host in site.hosts)
+        spider._site_of_host = {host: site for site in reversed(spider.sites) for host in site.hosts}
+        spider.copies = CopyHoldback(crawler, spider.sites)
         spider.limit = ExportLimit.of(crawler)
         spider.walks = ListWalks.of(crawler)
         spider._counters_asked = set()
         return spider
 
+    def site_of(self, url: str) -> Site:
+        """The site a URL of the crawl belongs to (the first profile naming its
+        host); the offsite filter lets no other host through, but a response
+        is never lost over it: the first site then."""
+        return self._site_of_host.get(host_of(url), self.sites[0])
+
+    def count(self, site: Site, key: str, value: int = 1) -> None:
+        """A stat for the run and for the site (``parknews/site/<name>/…``)."""
+        self.crawler.stats.inc_value(f"parknews/{key}", value)
+        self.crawler.stats.inc_value(site_stat(site.name, key), value)
+
     async def start(self) -> AsyncIterator[Request]:
-        for url in self.start_urls:
-            yield Request(url, callback=self.parse, errback=self.fetch_failed, meta={"parknews_start": True})
+        for site in self.sites:
+            for url in site.start_urls:
+                yield self.request(url, site, parknews_start=True)
+
+    def request(self, url: str, site: Site, dont_filter: bool = False, **meta: Any) -> Request:
+        """A request for a page of ``site``: a site with its own delay keeps
+        it as set (AutoThrottle would move it towards the project's)."""
+        if site.delay is not None:
+            meta["autothrottle_dont_adjust_delay"] = True
+        return Request(url, callback=self.parse, errback=self.fetch_failed, dont_filter=dont_filter, meta=meta)
 
     def parse(self, response: Response) -> Iterator[Any]:
-        self.crawler.stats.inc_value("parknews/pages")
+        site = self.site_of(response.url)
+        self.count(site, "pages")
         meta = response.meta
         link = meta.get("article_link")
         held = meta.get("held_variants")
@@ -122,17 +151,18 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
                 self._variants_of_the_list(meta, held)
             self._walk_ends_here(meta)
             return
-        page = classify(Document.from_response(response), self.config.script)
-        self.crawler.stats.inc_value(f"parknews/pages/{page.kind}")
+        page = classify(Document.from_response(response), site.script)
+        self.count(site, f"pages/{page.kind}")
         if link and (held is None or page.kind == "article"):
-            self.crawler.stats.inc_value("parknews/article_pages_fetched")
+            self.count(site, "article_pages_fetched")
         if page.kind == "article":
             item = page.to_item()
+            item.site = site.name
             if link:
                 self.walks.found(link, item.url)
             if held is not None:
                 yield from self._follow([Link(url, "") for url in held], article=True)
-            yield from self.complete_article(page, item)
+            yield from self.complete_article(page, item, site)
             return
         if held is not None:  # the probe of counter variants is no article: they are the list again
             self.walks.dealt_with(link)
@@ -141,9 +171,9 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         if link:
             self.walks.dealt_with(link)  # no article behind it
         if page.kind == "list":
-            yield from self._follow_list(page, meta)
+            yield from self._follow_list(page, site, meta)
         elif page.kind == "hub":
-            yield from self._follow_hub(page, meta)
+            yield from self._follow_hub(page, site, meta)
         elif meta.get("parknews_start"):
             logger.warning("Start URL %s is neither an article, a list nor a hub: nothing to export", response.url)
         else:
@@ -151,34 +181,29 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         if page.kind not in ("list", "hub"):
             self._walk_ends_here(meta)
 
-    def _follow_list(self, page: ListPage, meta: dict[str, Any]) -> Iterator[Request]:
+    def _follow_list(self, page: ListPage, site: Site, meta: dict[str, Any]) -> Iterator[Request]:
         """Open the articles not exported before, then the next page, until the
         walk meets where earlier runs walked the list (``parknews.walks``)."""
         if "walk" in meta:
             walk, position = self.walks.get(meta["walk"]), meta["walk_page"]
         else:
             walk, position = self.walks.begin(page.canonical, self.state.walked(page.canonical)), 1
-        links = [link.url for link in page.article_links if host_of(link.url) in self.hosts]
+        # only the links a request is made for: a walk waits for every link it counts
+        links = [link.url for link in page.article_links if self._target(link.url) is not None]
         walk_all = self.config.full or self.config.refresh_clicks
         known = self.state.known_urls(links) if links and not walk_all else set()
         if walk is None:  # this run walks that list already, from another page
-            yield from self._open_articles(page, [url for url in links if url not in known])
+            yield from self._open_articles(page, site, [url for url in links if url not in known])
             return
         turn = self.walks.read(walk, page.url, position, links, known, self._next_page(page, position))
-        yield from self._open_articles(page, turn.follow)
+        yield from self._open_articles(page, site, turn.follow)
         if turn.next is not None and not self.limit.reached:
             url, at = turn.next
             # A walk is bounded by its own rules (parknews.walks), not by the duplicate filter:
             # a page it reads twice brings no new link and ends it.
-            yield Request(
-                url,
-                callback=self.parse,
-                errback=self.fetch_failed,
-                dont_filter=True,
-                meta={"walk": walk.list_url, "walk_page": at},
-            )
+            yield self.request(url, self._target(url) or site, dont_filter=True, walk=walk.list_url, walk_page=at)
 
-    def _open_articles(self, page: ListPage, urls: list[str]) -> Iterator[Request]:
+    def _open_articles(self, page: ListPage, site: Site, urls: list[str]) -> Iterator[Request]:
         """Requests for a list page's article links; those that are the page's
         own address with only a counter changed wait for a probe (``parknews.selflinks``)."""
         variants = [url for url in urls if is_counter_variant(url, page.canonical)]
@@ -190,12 +215,7 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
             self.crawler.stats.inc_value("parknews/self_links", len(variants))
         elif variants and not self.limit.reached:
             probe, *held = variants
-            yield Request(
-                probe,
-                callback=self.parse,
-                errback=self.fetch_failed,
-                meta={"article_link": probe, "held_variants": held, "variants_of": page.url},
-            )
+            yield self.request(probe, site, article_link=probe, held_variants=held, variants_of=page.url)
 
     def _variants_of_the_list(self, meta: dict[str, Any], held: list[str]) -> None:
         """The probe showed no article: its held-back siblings are the list under other counters."""
@@ -216,7 +236,7 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         if found is None:
             number = str(position + 1)
             found = next((link for link in page.pagination if link.text == number), None)
-        return found.url if found is not None and host_of(found.url) in self.hosts else None
+        return found.url if found is not None and self._target(found.url) is not None else None
 
     def _walk_ends_here(self, meta: dict[str, Any]) -> None:
         """A walk's next page that is no list page (or is gone): the list ends before it."""
@@ -234,29 +254,37 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         if "state" in self.__dict__:
             self.state.close()
 
-    def _follow_hub(self, page: HubPage, meta: dict[str, Any]) -> Iterator[Request]:
+    def _follow_hub(self, page: HubPage, site: Site, meta: dict[str, Any]) -> Iterator[Request]:
         """Home page: go to the news centre (and categories its menu shows);
-        news centre: go to its categories, or walk it as a list if it has none."""
+        news centre: go to its categories, or walk it as a list if it has none.
+        A profile's ``include`` chooses among the categories."""
         centres = page.news_centre_links()
         under = [link.url for link in centres]
         if meta.get("news_centre", False) or page.is_news_centre:
             under.append(page.canonical)
         sections = page.section_links(under) if under else []
         yield from self._follow(centres, news_centre=True)
-        yield from self._follow(sections)
+        yield from self._follow([link for link in sections if site.includes(link.url)])
         if not centres and not sections:
-            yield from self._follow_list(page.listing, meta)
+            yield from self._follow_list(page.listing, site, meta)
         else:
             self._walk_ends_here(meta)
 
+    def _target(self, url: str) -> Site | None:
+        """The site whose page ``url`` is, if the crawl may request it: on one
+        of the crawl's hosts and excluded by no profile."""
+        target = self._site_of_host.get(host_of(url))
+        return target if target is not None and not target.excludes(url) else None
+
     def _follow(self, links: list[Link], article: bool = False, **meta: Any) -> Iterator[Request]:
+        """Requests for the links the crawl may request; ``article``: each one an article link."""
         if self.limit.reached:
             return
         for link in links:
             url = canonical_url(link.url)
-            if host_of(url) in self.hosts:
-                meta_for = {**meta, "article_link": url} if article else meta
-                yield Request(url, callback=self.parse, errback=self.fetch_failed, meta=meta_for)
+            target = self._target(url)
+            if target is not None:
+                yield self.request(url, target, **({**meta, "article_link": url} if article else meta))
 
     def fetch_failed(self, failure: Failure) -> Iterator[Request]:
         request = getattr(failure, "request", None)
@@ -274,6 +302,9 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         # A probe that failed tells nothing about its siblings: they are asked for as any article link.
         yield from self._follow([Link(held, "") for held in meta.get("held_variants", ())], article=True)
         self.crawler.stats.set_value("parknews/fetch_error", f"{url}: {message}")
+        site = self._site_of_host.get(host_of(url))
+        if site is not None:
+            self.crawler.stats.set_value(site_stat(site.name, "fetch_error"), f"{url}: {message}")
         if message == _ROBOTS_FORBIDDEN:
             # Honoured as asked, not a failure: no ERROR line for the operator to chase.
             logger.info("Not fetched, disallowed by robots.txt: %s", url)
