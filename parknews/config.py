@@ -13,6 +13,9 @@ and output. A path given with ``-s`` means what it means in the shell.
 from __future__ import annotations
 
 import math
+import os
+import re
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,10 +81,24 @@ class ParknewsConfig:
     coverage_min_articles: int = 5
     #: export at most this many articles (0: no limit)
     limit: int = 0
+    #: ``PARKNEWS_REDIS_URL``: the Redis server of the distributed mode ("" = single machine, SQLite)
+    redis_url: str = ""
+    #: ``PARKNEWS_WORKER``: this process's name among the workers of a distributed crawl
+    worker: str = ""
+    #: ``PARKNEWS_LEASE_TIMEOUT``: seconds a worker's heartbeat may be missing before its requests are re-queued
+    lease_timeout: float = 30.0
+
+    @property
+    def distributed(self) -> bool:
+        """Whether the crawl is shared with other workers through Redis."""
+        return bool(self.redis_url)
 
     @property
     def lock_path(self) -> Path:
-        """The run lock lives next to the state it protects."""
+        """The run lock lives next to the state it protects. In distributed mode
+        many workers share one state, so each worker id has a lock of its own."""
+        if self.distributed:
+            return self.state_path.with_name(f"{self.state_path.name}.{self.worker}.lock")
         return self.state_path.with_name(self.state_path.name + ".lock")
 
     def sites_for(self, start_urls: str | None = None, site: str | None = None) -> tuple[Site, ...]:
@@ -136,7 +153,16 @@ class ParknewsConfig:
             robots_ttl=_number(settings, "PARKNEWS_ROBOTS_TTL", 86400.0),
             coverage_min_articles=int(_number(settings, "PARKNEWS_COVERAGE_MIN_ARTICLES", 5)),
             limit=parse_limit(settings.get("PARKNEWS_LIMIT") or 0, "PARKNEWS_LIMIT"),
+            redis_url=parse_redis_url(settings.get("PARKNEWS_REDIS_URL", "")),
+            worker=parse_worker(settings.get("PARKNEWS_WORKER", "")),
+            lease_timeout=_lease_timeout(settings),
         )
+
+    def __post_init__(self) -> None:
+        if self.distributed and self.output and "%(worker)s" not in self.output:
+            # Many workers, many files: each worker's name goes into its own.
+            path = Path(self.output)
+            object.__setattr__(self, "output", str(path.with_name(f"{path.stem}-%(worker)s{path.suffix}")))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParknewsConfig:
@@ -229,6 +255,57 @@ def parse_contact(value: object) -> str:
     if not usable or not text.isascii() or not text.isprintable() or any(c in text for c in " ()"):
         raise ConfigError(f"PARKNEWS_CONTACT: {text!r} is not an http://, https:// or mailto: address")
     return text
+
+
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+_WORKER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def parse_redis_url(value: object) -> str:
+    """``PARKNEWS_REDIS_URL``: ``redis://host[:port][/db]``, ``rediss://…`` or
+    ``unix:///path/to/socket``; empty keeps the single-machine crawl."""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises on a port that is no number
+        usable = parts.scheme in _REDIS_SCHEMES and (
+            bool(parts.path) if parts.scheme == "unix" else bool(parts.hostname)
+        )
+        if usable and parts.scheme != "unix":
+            db = parts.path.strip("/")
+            usable = (not db or db.isdigit()) and (port is None or 0 < port < 65536)
+    except ValueError:
+        usable = False
+    if not usable:
+        raise ConfigError(
+            f"PARKNEWS_REDIS_URL: {text!r} is not a redis://host[:port][/db], rediss://… or unix:///path URL"
+        )
+    return text
+
+
+def parse_worker(value: object) -> str:
+    """``PARKNEWS_WORKER``: a short token (letters, digits, ``-_.``) naming this
+    worker in Redis keys and output names; default ``<hostname>-<pid>``."""
+    text = str(value or "").strip()
+    if not text:
+        host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname().split(".")[0]).strip("-.") or "worker"
+        return f"{host[:48]}-{os.getpid()}"
+    if not _WORKER.match(text):
+        raise ConfigError(f"PARKNEWS_WORKER: {text!r} is not a short name (letters, digits, - _ ., at most 64)")
+    return text
+
+
+def _lease_timeout(settings: BaseSettings) -> float:
+    value = settings.get("PARKNEWS_LEASE_TIMEOUT", 30)
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0.5 <= seconds <= 3600:
+        raise ConfigError(f"PARKNEWS_LEASE_TIMEOUT: {value!r} is not a number of seconds from 0.5 to 3600")
+    return seconds
 
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -92,6 +92,14 @@ class AtomicFileFeedStorage(FileFeedStorage):
             self._write_failed(exc)
         file.close()
         failure = self._error or (run_failure(self.crawler.stats.get_stats()) if self.crawler else None)
+        if not failure and not self._may_publish():
+            failure = "this worker was reclaimed: the round crawls its pages again"
+            logger.error(
+                "Discarding the output %s: this worker was reclaimed by the others (its heartbeat lapsed), "
+                "so its articles are exported by the workers that took its requests",
+                target,
+            )
+            self.crawler.stats.set_value("parknews/output_discarded", failure)
         if failure or (tmp.stat().st_size == 0 and not self.overwrite):
             tmp.unlink()
             self._tmp = None
@@ -108,6 +116,12 @@ class AtomicFileFeedStorage(FileFeedStorage):
             tmp.unlink()
         self._tmp = None
         _fsync_dir(target.parent)
+
+    def _may_publish(self) -> bool:
+        """False for a distributed worker found reclaimed (stalled, not dead)
+        as it is about to publish: its requests were handed to others."""
+        found = getattr(self.crawler, "_parknews_round", None)  # parknews.distributed.rounds.Round.of
+        return found is None or found.may_publish()
 
     def _discard(self) -> None:
         """A feed Scrapy decided not to store (empty, store_empty off) leaves no temp file."""

@@ -63,6 +63,8 @@ def final_failure(stats: dict[str, Any]) -> str | None:
     (an interruption among them), or the unreachable site."""
     if stats.get("parknews/output_failed"):
         return f"output could not be written: {stats['parknews/output_failed']}"
+    if stats.get("parknews/output_discarded"):
+        return f"output discarded: {stats['parknews/output_discarded']}"
     if any(key.startswith("feedexport/failed_count/") for key in stats):
         return "output could not be stored (see the 'Error storing' line)"
     if stats.get("parknews/state_failed"):

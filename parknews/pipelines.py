@@ -18,7 +18,7 @@ from parknews.config import ParknewsConfig
 from parknews.items import CONTENT_FIELDS
 from parknews.limit import ExportLimit
 from parknews.sites import site_stat
-from parknews.state import StateStore
+from parknews.state import State, StateError, open_state
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -42,12 +42,12 @@ class DedupPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        config = ParknewsConfig.from_crawler(crawler)
-        self.path = config.state_path
+        self.config = config = ParknewsConfig.from_crawler(crawler)
+        self.path = config.redis_url or config.state_path
         self.refresh_clicks = config.refresh_clicks
         self.simplified: dict[str, bool] = {}
         self.limit = ExportLimit.of(crawler)
-        self.store: StateStore | None = None
+        self.store: State | None = None
         self.waits_for_feeds = bool(crawler.settings.getdict("FEEDS"))
         crawler.signals.connect(self.feeds_stored, signal=signals.feed_exporter_closed)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -59,7 +59,7 @@ class DedupPipeline:
     def open_spider(self) -> None:
         sites = getattr(self.crawler.spider, "sites", ())
         self.simplified = {site.name: site.script == "zh-hans" for site in sites}
-        self.store = StateStore(self.path)
+        self.store = open_state(self.config, self.crawler)
 
     def process_item(self, item: Any) -> Any:
         assert self.store is not None
@@ -70,7 +70,7 @@ class DedupPipeline:
         clicks = adapter.get("clicks")
         known = self.store.lookup(url)
         if known is None:
-            original = self.store.url_with_fingerprint(fp)
+            original = self.store.original_of(fp, url)
             if original is not None:
                 # remembered, so later runs do not fetch the copy again
                 self.store.add(url, fp, clicks, duplicate_of=original)
@@ -103,7 +103,11 @@ class DedupPipeline:
 
     def feeds_stored(self) -> None:
         stats = self.stats.get_stats()
-        failed = stats.get("parknews/output_failed") or any(k.startswith("feedexport/failed_count/") for k in stats)
+        failed = (
+            stats.get("parknews/output_failed")
+            or stats.get("parknews/output_discarded")
+            or any(k.startswith("feedexport/failed_count/") for k in stats)
+        )
         self._finish(commit=not failed)
 
     def spider_closed(self) -> None:
@@ -119,7 +123,7 @@ class DedupPipeline:
             else:
                 logger.info("The output was not stored: state %s left unchanged", self.path)
                 self.store.rollback()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, StateError) as exc:
             # The lines are written; the next run will export them once more,
             # which is better than recording articles that were never written.
             self.stats.set_value("parknews/state_failed", f"{self.path}: {exc}")

@@ -6,7 +6,12 @@ import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from parknews.config import ParknewsConfig
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -36,6 +41,42 @@ class StateError(RuntimeError):
     """The state file cannot be used; the message names the path."""
 
 
+class State(Protocol):
+    """What the pipeline, the spider and the robots.txt cache ask of a state,
+    whichever backend holds it: SQLite (:class:`StateStore`) on one machine,
+    Redis (``parknews.distributed.state.RedisState``) in distributed mode."""
+
+    def lookup(self, url: str) -> Known | None: ...
+
+    def original_of(self, fingerprint: str, url: str) -> str | None: ...
+
+    def known_urls(self, urls: list[str]) -> set[str]: ...
+
+    def add(self, url: str, fingerprint: str, clicks: int | None, duplicate_of: str | None = None) -> None: ...
+
+    def robots(self, netloc: str, max_age: float) -> bytes | None: ...
+
+    def save_robots(self, netloc: str, body: bytes) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def open_state(config: ParknewsConfig, crawler: Crawler | None = None) -> State:
+    """The state of the run: SQLite at ``PARKNEWS_STATE``, or Redis with
+    ``PARKNEWS_REDIS_URL``. ``crawler``: the pipeline's, whose additions are
+    saved with the round's leases (see ``parknews.distributed.state``)."""
+    if not config.distributed:
+        return StateStore(config.state_path)
+    from parknews.distributed.rounds import Round
+    from parknews.distributed.state import RedisState
+
+    return RedisState(config, Round.of(crawler) if crawler is not None else None)
+
+
 class StateStore:
     """Seen articles by canonical URL and by content fingerprint.
 
@@ -63,8 +104,9 @@ class StateStore:
         ).fetchone()
         return Known(*row) if row else None
 
-    def url_with_fingerprint(self, fingerprint: str) -> str | None:
-        """The URL an article with this content was exported under (a mirror's original)."""
+    def original_of(self, fingerprint: str, url: str) -> str | None:
+        """The URL an article with this content was exported under (a mirror's
+        original), by an earlier run or this one (this connection's additions)."""
         row = self._db.execute(
             "SELECT url FROM articles WHERE fingerprint = ? AND duplicate_of IS NULL LIMIT 1", (fingerprint,)
         ).fetchone()

@@ -21,7 +21,7 @@ from parknews.mirrors import CopyHoldback
 from parknews.pages import Document, HubPage, Link, ListPage, canonical_url, classify
 from parknews.pages.urls import host_of
 from parknews.sites import Site, site_slots, site_stat
-from parknews.state import StateStore
+from parknews.state import State, open_state
 from parknews.stopping import RequestNotSent
 
 if TYPE_CHECKING:
@@ -85,6 +85,10 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         config = ParknewsConfig.from_settings(settings)
         if not settings.getdict("FEEDS") and config.output:
             settings.set("FEEDS", {config.output: {"format": "jsonlines"}}, priority="spider")
+        if config.distributed:
+            from parknews.distributed import configure
+
+            configure(settings, config)
         # Here, once -s values are in: USER_AGENT is a plain setting and cannot refer to another one.
         if config.contact and settings.get("USER_AGENT") == default_settings.USER_AGENT:
             settings.set("USER_AGENT", user_agent(default_settings.USER_AGENT, config.contact), priority="spider")
@@ -98,13 +102,23 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ParknewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.config = ParknewsConfig.from_crawler(crawler)
-        spider.sites = spider.config.sites_for(*spider._sites_arg)
+        spider.config = config = ParknewsConfig.from_crawler(crawler)
+        #: ``%(worker)s`` in an output name (Scrapy's feed URI parameters are the spider's attributes)
+        spider.worker = config.worker
+        if config.distributed:
+            from parknews.distributed.rounds import enter_round
+
+            spider.sites = enter_round(spider, crawler, config)
+        else:
+            spider.sites = config.sites_for(*spider._sites_arg)
         spider.start_urls = [url for site in spider.sites for url in site.start_urls]
         # Links are chosen by these; parknews.offsite holds every scheduled request (redirects too) to them.
         spider.hosts = frozenset(host for site in spider.sites for host in site.hosts)
         spider._site_of_host = {host: site for site in reversed(spider.sites) for host in site.hosts}
-        spider.copies = CopyHoldback(crawler, spider.sites)
+        # In distributed mode the round says when copies go: once it is drained on every worker.
+        spider.copies = CopyHoldback(crawler, spider.sites, on_idle=not config.distributed)
+        if config.distributed:
+            crawler._parknews_round.copies = spider.copies
         spider.limit = ExportLimit.of(crawler)
         spider._counters_asked = set()
         return spider
@@ -119,6 +133,10 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         self.crawler.stats.inc_value(site_stat(site.name, key), value)
 
     async def start(self) -> AsyncIterator[Request]:
+        """The sites' start URLs; in distributed mode none: they went into the
+        round's shared queue when it started (``parknews.distributed.rounds``)."""
+        if self.config.distributed:
+            return
         for site in self.sites:
             for url in site.start_urls:
                 yield self.request(url, site, parknews_start=True)
@@ -173,10 +191,10 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         yield from self._follow([next_page] if next_page else page.pagination, site)
 
     @cached_property
-    def state(self) -> StateStore:
+    def state(self) -> State:
         """A read connection to the state: it sees what earlier runs committed,
         not this run's pending additions."""
-        return StateStore(self.config.state_path)
+        return open_state(self.config)
 
     def closed(self, reason: str) -> None:
         if "state" in self.__dict__:

@@ -1,0 +1,120 @@
+"""scrapy-redis's scheduler, with requests leased rather than popped.
+
+``scrapy_redis.scheduler.Scheduler.next_request`` pops a request from the
+shared queue and forgets it: a worker killed with requests in hand loses
+them, and with them every page only they led to. Here one script moves the
+request from the queue into the worker's ``processing`` hash (field: the
+request's SHA-1, value: its queue score and its scrapy-redis encoding) and
+marks the worker busy. The lease is released only when the worker's records
+are saved, after its output is stored (``parknews.distributed.state``); a
+worker whose heartbeat lapses has its leases put back in the queue by the
+others (``parknews.distributed.rounds``).
+
+Everything else is scrapy-redis's: its priority queue (push, length, the
+request encoding), its request filter (one per round: the hub and list pages
+must be read again by every round, while articles are deduplicated across
+rounds by the state), its connection settings.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import deque
+from typing import TYPE_CHECKING
+
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
+
+from parknews.distributed import PREFIX
+from parknews.distributed.rounds import Round
+from parknews.stopping import request_given_up
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+
+# ARGV: prefix, round, worker. Take the first request of the queue into this worker's leases.
+POP = """
+local r = ARGV[1] .. 'round:' .. ARGV[2]
+if redis.call('SISMEMBER', r .. ':reclaimed', ARGV[3]) == 1 then return false end
+local first = redis.call('ZRANGE', r .. ':requests', 0, 0, 'WITHSCORES')
+if #first == 0 then return false end
+redis.call('ZREM', r .. ':requests', first[1])
+local field = redis.sha1hex(first[1])
+redis.call('HSET', r .. ':processing:' .. ARGV[3], field, first[2] .. ' ' .. first[1])
+redis.call('SADD', r .. ':busy', ARGV[3])
+return {field, first[1]}
+"""
+
+
+def stays_local(request: Request) -> bool:
+    """Requests that are no page of the crawl stay with the worker that made them:
+    the held copies' release (``parknews.mirrors``) and an article's own
+    follow-ups (its counter script, its rendering), which carry the half-made
+    article in memory. The page that yielded them is leased, so a worker that
+    dies before its output is stored has that page crawled again elsewhere."""
+    return bool(request.meta.get("parknews_local") or "parknews_item" in request.meta)
+
+
+class LeasingScheduler(Scheduler):
+    """The round's shared queue, with each request taken under a lease."""
+
+    crawler: Crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeasingScheduler:
+        scheduler = super().from_crawler(crawler)
+        scheduler.crawler = crawler
+        return scheduler
+
+    def open(self, spider: Spider) -> None:
+        found = Round.of(self.crawler)
+        assert found is not None, "the distributed scheduler runs only in a round (the spider joins one)"
+        self.round = found
+        found.scheduler = self
+        # The round's own queue and request filter (scrapy-redis keys them by spider name only).
+        self.queue_key = found.key("requests")
+        debug = spider.settings.getbool("DUPEFILTER_DEBUG")
+        self.df = RFPDupeFilter(self.server, key=found.key("dupefilter"), debug=debug)
+        super().open(spider)
+        self.local: deque[Request] = deque()
+        #: the lease of each request taken and not yet given up
+        self.leases: weakref.WeakKeyDictionary[Request, str] = weakref.WeakKeyDictionary()
+        #: leases whose requests were taken: released when the records are saved
+        self.taken: list[str] = []
+        self._pop = self.server.register_script(POP)
+        self.crawler.signals.connect(self._given_up, signal=request_given_up)
+
+    def enqueue_request(self, request: Request) -> bool:
+        if stays_local(request):
+            self.local.append(request)
+            return True
+        return super().enqueue_request(request)
+
+    def next_request(self) -> Request | None:
+        if self.local:
+            return self.local.popleft()
+        taken = self._pop(args=[PREFIX, self.round.id, self.round.worker])
+        if not taken:
+            return None
+        field, data = taken[0].decode(), taken[1]
+        request = self.queue._decode_request(data)
+        self.leases[request] = field
+        self.taken.append(field)
+        if self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis", spider=self.spider)
+        return request
+
+    def has_pending_requests(self) -> bool:
+        return bool(self.local) or len(self) > 0
+
+    def _given_up(self, request: Request) -> None:
+        """A request dropped unsent as the run stops: its lease is not released
+        with the others, so the round sends it again."""
+        field = self.leases.pop(request, None)
+        if field is not None:
+            self.taken.remove(field)
+
+    def done_leases(self) -> list[str]:
+        """The leases to release with the records: requests taken and not given up."""
+        return list(self.taken)
