@@ -41,6 +41,8 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
 from parknews.distributed import PREFIX, client
+from parknews.outcome import ROUND_PAGES
+from parknews.sites import site_stat
 from parknews.stopping import run_abandoned
 
 if TYPE_CHECKING:
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
     from parknews.config import ParknewsConfig
     from parknews.distributed.scheduler import LeasingScheduler
     from parknews.mirrors import CopyHoldback
+    from parknews.sites import Site
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +82,7 @@ local function requeue(r, w)
     end
   end
   redis.call('DEL', mine)
+  redis.call('HDEL', r .. ':lastpop', w)
   return #entries / 2
 end
 """
@@ -181,7 +185,7 @@ end
 if redis.call('SCARD', r .. ':workers') == 0 and redis.call('ZCARD', r .. ':requests') == 0
    and redis.call('GET', KEYS[1]) == ARGV[2] then
   for _, name in ipairs({'spec', 'phase', 'requests', 'dupefilter', 'workers', 'busy', 'released',
-                         'claims', 'reclaimed'}) do
+                         'claims', 'reclaimed', 'pages', 'lastpop'}) do
     redis.call('DEL', r .. ':' .. name)
   end
   redis.call('DEL', KEYS[1])
@@ -248,10 +252,14 @@ class Round:
         self.created = False
         self.heartbeat: Heartbeat | None = None
         self.copies: CopyHoldback | None = None
+        #: the round's sites, as this worker crawls them (set by the spider)
+        self.sites: tuple[Site, ...] = ()
         #: set by the scheduler when it opens: it knows which leases are done
         self.scheduler: LeasingScheduler | None = None
         #: whether this worker may publish its output and save its records
         self.reclaimed = False
+        #: this worker's page counts already added to the round's
+        self._pages_counted: dict[str, int] = {}
         self._poll: Any = None
         self._idle = self.server.register_script(IDLE)
         self._publish = self.server.register_script(PUBLISH)
@@ -296,6 +304,7 @@ class Round:
         the other workers (their pages may yield requests for anyone)."""
         if self.reclaimed:
             return  # close: its output is discarded (see may_publish)
+        self._count_pages()
         phase, drained, waiting, reclaimed_me, released_me, requeued, *reclaimed = self._idle(
             args=[PREFIX, self.id, self.worker]
         )
@@ -324,9 +333,33 @@ class Round:
             waiting -= 1
         if phase == b"copies" and drained and waiting <= 0:
             logger.info("Crawl round %s is done: closing", self.id)
+            self._round_pages()
             return
         self._schedule_poll()
         raise DontCloseSpider
+
+    def _count_pages(self) -> None:
+        """Add this worker's new page counts, per site, to the round's (before it says it is idle)."""
+        stats = self.crawler.stats.get_stats()
+        counts = {"": stats.get("parknews/pages", 0)}
+        counts.update({site.name: stats.get(site_stat(site.name, "pages"), 0) for site in self.sites})
+        new = {name: n - self._pages_counted.get(name, 0) for name, n in counts.items()}
+        if any(new.values()):
+            with self.server.pipeline(transaction=False) as pipe:
+                for name, n in new.items():
+                    if n:
+                        pipe.hincrby(self.key("pages"), name, n)
+                pipe.execute()
+            self._pages_counted = counts
+
+    def _round_pages(self) -> None:
+        """The round's pages, for the checks: a site is reachable when any worker
+        fetched a page of it, even if this one fetched none."""
+        pages = {k.decode(): int(v) for k, v in self.server.hgetall(self.key("pages")).items()}
+        stats = self.crawler.stats
+        stats.set_value(ROUND_PAGES, pages.get("", 0))
+        for site in self.sites:
+            stats.set_value(site_stat(site.name, ROUND_PAGES.removeprefix("parknews/")), pages.get(site.name, 0))
 
     def _schedule_poll(self) -> None:
         """Look again soon rather than at Scrapy's next idle heartbeat (5 s): the
@@ -404,4 +437,5 @@ def enter_round(spider: Any, crawler: Crawler, config: ParknewsConfig) -> tuple[
     stored = found.join(spec, encoded_start_requests(spider, config.sites_for(**spec)))
     if stored != spec:
         logger.info("This worker crawls the round's sites: %s", stored.get("site") or stored.get("start_urls"))
-    return config.sites_for(stored.get("start_urls"), stored.get("site"))
+    found.sites = config.sites_for(stored.get("start_urls"), stored.get("site"))
+    return found.sites

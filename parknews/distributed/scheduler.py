@@ -10,8 +10,9 @@ are saved, after its output is stored (``parknews.distributed.state``); a
 worker whose heartbeat lapses has its leases put back in the queue by the
 others (``parknews.distributed.rounds``).
 
-Everything else is scrapy-redis's: its priority queue (push, length, the
-request encoding), its request filter (one per round: the hub and list pages
+Everything else is scrapy-redis's: its priority queue (its key, length and
+request encoding), its request filter (its fingerprints and key; its SADD is
+made in one script with the queue's ZADD, see ``PUSH``) (one per round: the hub and list pages
 must be read again by every round, while articles are deduplicated across
 rounds by the state), its connection settings.
 """
@@ -33,17 +34,37 @@ if TYPE_CHECKING:
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
 
-# ARGV: prefix, round, worker. Take the first request of the queue into this worker's leases.
+# ARGV: prefix, round, worker, call id. Take the first request of the queue into this worker's leases.
+# The same call id again (the client retrying after a reply lost to a Redis restart) gets the same
+# request back rather than leasing a second one that nobody would ever crawl.
 POP = """
 local r = ARGV[1] .. 'round:' .. ARGV[2]
+local proc = r .. ':processing:' .. ARGV[3]
 if redis.call('SISMEMBER', r .. ':reclaimed', ARGV[3]) == 1 then return false end
+local last = redis.call('HGET', r .. ':lastpop', ARGV[3])
+if last and string.sub(last, 1, #ARGV[4] + 1) == ARGV[4] .. ' ' then
+  local field = string.sub(last, #ARGV[4] + 2)
+  local entry = redis.call('HGET', proc, field)
+  if entry then return {field, string.sub(entry, string.find(entry, ' ', 1, true) + 1)} end
+end
 local first = redis.call('ZRANGE', r .. ':requests', 0, 0, 'WITHSCORES')
 if #first == 0 then return false end
 redis.call('ZREM', r .. ':requests', first[1])
 local field = redis.sha1hex(first[1])
-redis.call('HSET', r .. ':processing:' .. ARGV[3], field, first[2] .. ' ' .. first[1])
+redis.call('HSET', proc, field, first[2] .. ' ' .. first[1])
+redis.call('HSET', r .. ':lastpop', ARGV[3], ARGV[4] .. ' ' .. field)
 redis.call('SADD', r .. ':busy', ARGV[3])
 return {field, first[1]}
+"""
+
+# KEYS: the round's request filter, its queue. ARGV: request fingerprint, score, request, dont_filter.
+# scrapy-redis's enqueue in one step: its filter's SADD and its queue's ZADD. Done as two commands,
+# a Redis restart between them, or a reply lost after the SADD and retried, would drop the request
+# as already seen although it never reached the queue.
+PUSH = """
+if ARGV[4] == '0' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
 """
 
 
@@ -83,18 +104,29 @@ class LeasingScheduler(Scheduler):
         #: leases whose requests were taken: released when the records are saved
         self.taken: list[str] = []
         self._pop = self.server.register_script(POP)
+        self._push = self.server.register_script(PUSH)
+        self._calls = 0
         self.crawler.signals.connect(self._given_up, signal=request_given_up)
 
     def enqueue_request(self, request: Request) -> bool:
         if stays_local(request):
             self.local.append(request)
             return True
-        return super().enqueue_request(request)
+        fingerprint = self.df.request_fingerprint(request)
+        data = self.queue._encode_request(request)
+        keys = [self.df.key, self.queue.key]
+        if not self._push(keys=keys, args=[fingerprint, -request.priority, data, int(request.dont_filter)]):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis", spider=self.spider)
+        return True
 
     def next_request(self) -> Request | None:
         if self.local:
             return self.local.popleft()
-        taken = self._pop(args=[PREFIX, self.round.id, self.round.worker])
+        self._calls += 1
+        taken = self._pop(args=[PREFIX, self.round.id, self.round.worker, self._calls])
         if not taken:
             return None
         field, data = taken[0].decode(), taken[1]
