@@ -325,13 +325,17 @@ def walk_lines(
     def flush() -> None:
         nonlocal link_chars, lead_link
         raw = "".join(buf)
+        buf.clear()
+        if raw.isspace():  # the indentation between blocks: most flushes
+            link_chars = 0
+            lead_link = False
+            return
         fixed = raw if clean_already(raw) else clean(raw)
         if fixed is not raw and link_chars:
             link_chars = link_chars * len(fixed) // max(len(raw), 1)
         text = " ".join(fixed.split())
         if text:
             lines.append(Line(text, blocks[-1], boiler_depth > 0, min(link_chars, len(text)), lead_link))
-        buf.clear()
         link_chars = 0
         lead_link = False
 

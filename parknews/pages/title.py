@@ -12,6 +12,7 @@ chrome or a sentence loses them.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -39,13 +40,6 @@ _TRAILING_JUNK = " -_|｜·»>"
 _DATE_BRACKETS = " （）()[]【】"
 
 
-def _names(el: etree._Element | None, pattern: re.Pattern[str]) -> bool:
-    if el is None:
-        return False
-    names = f"{el.get('class') or ''} {el.get('id') or ''}"
-    return bool(names.strip()) and bool(pattern.search(names))
-
-
 def _holders(line: Line, key: str) -> list[etree._Element]:
     """The elements inside the line's block that hold exactly its text (a
     ``<td class=title>`` in a row, a ``<b>`` or ``<font>`` in a paragraph)."""
@@ -54,19 +48,19 @@ def _holders(line: Line, key: str) -> list[etree._Element]:
     return [el for el in line.owner.iter(etree.Element) if label_key("".join(el.itertext())) == key]
 
 
-def _named(line: Line, holders: list[etree._Element], pattern: re.Pattern[str]) -> bool:
-    """An element holding the line's text, its block or one of two ancestors
-    has a class or id that ``pattern`` finds."""
-    if any(_names(el, pattern) for el in holders):
-        return True
+def _names_around(line: Line, holders: list[etree._Element]) -> list[str]:
+    """The class and id names of the elements holding the line's text, of its
+    block and of two ancestors: where a heading or a logo is named."""
+    names = []
+    for el in holders:
+        names.append(f"{el.get('class') or ''} {el.get('id') or ''}")
     el = line.owner
     for _ in range(3):
         if el is None:
-            return False
-        if _names(el, pattern):
-            return True
+            break
+        names.append(f"{el.get('class') or ''} {el.get('id') or ''}")
         el = el.getparent()
-    return False
+    return [n for n in names if n != " "]
 
 
 def _self_link(doc: Document, line: Line, head: Head) -> bool:
@@ -154,20 +148,21 @@ class TitleFinder:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.head = Head(doc)
-        self._base: dict[int, float | None] = {}
         self._marks: dict[int, float] = {}
 
-    def _base_points(self, i: int) -> float | None:
-        """Points from ``<title>`` and the tag; None for a line that cannot be a headline."""
-        if i not in self._base:
+    @cached_property
+    def _bases(self) -> list[float | None]:
+        """Each line's points from ``<title>`` and the tag; None for a line that cannot be a headline."""
+        head, lines = self.head, self.doc.lines
+        bases: list[float | None] = []
+        for i in range(len(lines)):
             key = self._key(i)
-            if not 4 <= len(key) <= 150 or self.head.names_site(key):
-                self._base[i] = None  # too short or long for a headline; the site's name, as its copyright says
+            if not 4 <= len(key) <= 150 or head.names_site(key):
+                bases.append(None)  # too short or long for a headline; the site's name, as its copyright says
             else:
-                head = self.head
                 points = _match_points(key, head.whole, head.segments, head.og)
-                self._base[i] = points + _HEADING_POINTS.get(self.doc.lines[i].owner.tag, 0)
-        return self._base[i]
+                bases.append(points + _HEADING_POINTS.get(lines[i].owner.tag, 0))
+        return bases
 
     def _key(self, i: int) -> str:
         return self.doc.keys[i].replace(" ", "").rstrip(_TRAILING_JUNK)
@@ -178,7 +173,8 @@ class TitleFinder:
             return self._marks[i]
         doc, line, key = self.doc, self.doc.lines[i], self._key(i)
         holders = _holders(line, key)
-        named = _named(line, holders, _TITLE_NAME)
+        names = _names_around(line, holders)
+        named = any(_TITLE_NAME.search(n) for n in names)
         score = 0.0
         if named:
             score += 20
@@ -188,7 +184,7 @@ class TitleFinder:
             score -= 25
         if _in_list(doc.lines, i):
             score -= 30
-        if _named(line, holders, _LOGO_NAME):
+        if any(_LOGO_NAME.search(n) for n in names):
             score -= 40  # the site's name by its logo
         if line.link_chars >= 0.6 * len(line.text) and not _self_link(doc, line, self.head):
             score -= 10 if named else 30  # a menu link, unless it is named as the title (a permalink)
@@ -204,7 +200,7 @@ class TitleFinder:
         :data:`MIN_POINTS` is taken). ``body_start`` is where the text's run
         starts, ``first_paragraph`` its first line that reads as one: a
         heading sits above it."""
-        score = self._base_points(i)
+        score = self._bases[i]
         if score is None:
             return 0.0
         if body_start is not None:
@@ -224,7 +220,9 @@ class TitleFinder:
         first = None
         if body_start is not None:
             first = next((j for j in range(body_start, len(scores)) if scores[j] >= _PARAGRAPH), len(scores))
-        for i in range(len(self.doc.lines)):
+        for i, base in enumerate(self._bases):
+            if base is None:
+                continue
             score = self.points(i, body_start, first)
             if score > best_points:
                 best, best_points = i, score

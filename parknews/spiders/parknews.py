@@ -124,8 +124,10 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         return spider
 
     def site_of(self, url: str) -> Site:
-        """The site a URL of the crawl belongs to (the first profile naming its host)."""
-        return self._site_of_host[host_of(url)]
+        """The site a URL of the crawl belongs to (the first profile naming its
+        host); the offsite filter lets no other host through, but a response
+        is never lost over it: the first site then."""
+        return self._site_of_host.get(host_of(url), self.sites[0])
 
     def count(self, site: Site, key: str, value: int = 1) -> None:
         """A stat for the run and for the site (``parknews/site/<name>/…``)."""
