@@ -94,6 +94,15 @@ class ParknewsConfig:
         return bool(self.redis_url)
 
     @property
+    def redis_shown(self) -> str:
+        """``PARKNEWS_REDIS_URL`` as logs and errors name it: its password, if any, as ``***``."""
+        parts = urlsplit(self.redis_url)
+        if parts.password is None:
+            return self.redis_url
+        netloc = f"{parts.username or ''}:***@{parts.netloc.rpartition('@')[2]}"
+        return parts._replace(netloc=netloc).geturl()
+
+    @property
     def lock_path(self) -> Path:
         """The run lock lives next to the state it protects. In distributed mode
         many workers share one state, so each worker id has a lock of its own."""
@@ -159,10 +168,16 @@ class ParknewsConfig:
         )
 
     def __post_init__(self) -> None:
-        if self.distributed and self.output and "%(worker)s" not in self.output:
-            # Many workers, many files: each worker's name goes into its own.
+        if not self.distributed:
+            return
+        # Many workers, many files: each worker's name goes into its own output and summary,
+        # so workers on one machine never replace each other's.
+        if self.output and "%(worker)s" not in self.output:
             path = Path(self.output)
             object.__setattr__(self, "output", str(path.with_name(f"{path.stem}-%(worker)s{path.suffix}")))
+        summary = self.summary_path
+        if summary is not None and not summary.stem.endswith(f"-{self.worker}"):
+            object.__setattr__(self, "summary_path", summary.with_name(f"{summary.stem}-{self.worker}{summary.suffix}"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParknewsConfig:

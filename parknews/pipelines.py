@@ -43,7 +43,7 @@ class DedupPipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.config = config = ParknewsConfig.from_crawler(crawler)
-        self.path = config.redis_url or config.state_path
+        self.path = config.redis_shown or config.state_path
         self.refresh_clicks = config.refresh_clicks
         self.simplified: dict[str, bool] = {}
         self.limit = ExportLimit.of(crawler)

@@ -18,10 +18,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from scrapy import Request
+from scrapy.settings import Settings
 
+from parknews.config import ParknewsConfig
 from parknews.distributed import PREFIX
 from parknews.distributed.rounds import CURRENT, IDLE, LEAVE, PUBLISH, round_key, start_round
-from parknews.distributed.scheduler import POP
+from parknews.distributed.scheduler import POP, PUSH, queue_priority
 from parknews.distributed.state import CLAIM, FINGERPRINTS
 from parknews.replay import ReplayServer, crawl_command
 from tests.conftest import ROOT
@@ -182,6 +185,20 @@ def test_three_workers_export_every_article_once_each_output_named_for_its_worke
     assert sum(s["articles"]["new"] for s in summaries) == sum(want(sites).values())
 
 
+def test_cron_entry_seeds_a_round_then_leaves_the_going_one_alone(profiles, redis_server):
+    cron = [str(ROOT / "bin" / "parknews-cron"), "seed", "-a", "site=b", "-s", f"PARKNEWS_SITES={profiles}",
+            "-s", f"PARKNEWS_REDIS_URL={redis_server.url}"]  # fmt: skip
+    first = subprocess.run(cron, capture_output=True, text=True, timeout=60)
+    assert (first.returncode, first.stdout.strip()) == (
+        0,
+        "parknews: started crawl round 1 of b: 1 start requests queued",
+    )
+    again = subprocess.run(cron, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0
+    assert again.stdout.strip() == "parknews: crawl round 1 of b is going (1 requests queued); not starting one"
+    assert redis_server.client().zcard(round_key("1", "requests")) == 1
+
+
 @pytest.mark.parametrize("point", range(5))
 def test_a_worker_killed_at_a_random_moment_loses_and_repeats_nothing(
     tmp_path, sites, servers, profiles, redis_server, point
@@ -208,11 +225,17 @@ def test_redis_restarted_mid_crawl_workers_wait_and_resume(tmp_path, sites, serv
     workers.start("w1", "w2", extra=("-s", "DOWNLOAD_DELAY=0.01"))
     assert servers["a"].wait_for(lambda _: article_requests(servers) >= 60, 120)
     before = article_requests(servers)
-    redis_server.restart(down_for=1.0)
+    # down for longer than a heartbeat's interval (a quarter of the lease), shorter than the lease
+    redis_server.restart(down_for=5.0)
     codes = workers.wait()
     assert codes == {"w1": 0, "w2": 0}, workers.logs()
     assert article_requests(servers) > before + 50  # they went on after the restart
     assert exported(workers.out, sites) == want(sites)
+    for name in codes:
+        log = workers.log(name)
+        assert f"WARNING: Redis at {redis_server.url} is not answering (" in log, log[-3000:]
+        assert f"INFO: Redis at {redis_server.url} answers again: the crawl goes on" in log
+        assert "re-queued what it had taken" not in log  # nobody was taken for dead
 
 
 def test_a_second_round_over_unchanged_sites_costs_categories_plus_two_requests_per_site(
@@ -233,13 +256,20 @@ def test_a_second_round_over_unchanged_sites_costs_categories_plus_two_requests_
     assert exported(again.out, sites) == Counter()  # nothing new (-O: empty files)
 
 
-def test_redis_unreachable_is_one_error_naming_the_url_and_nothing_is_written(tmp_path, servers, profiles):
-    url = "redis://127.0.0.1:1/0"
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://127.0.0.1:1/0", "redis://127.0.0.1:1/0"),
+        ("redis://:s3cret@127.0.0.1:1/0", "redis://:***@127.0.0.1:1/0"),  # a password is never logged
+    ],
+)
+def test_redis_unreachable_is_one_error_naming_the_url_and_nothing_is_written(tmp_path, servers, profiles, url, shown):
     workers = Workers(tmp_path, url, profiles)
     workers.start("w1")
     assert workers.wait(60) == {"w1": 1}
     lines = workers.log("w1").strip().splitlines()
-    assert len(lines) == 1 and " ERROR: " in lines[0] and f"Cannot reach Redis at {url}: " in lines[0], lines
+    assert len(lines) == 1 and " ERROR: " in lines[0] and f"Cannot reach Redis at {shown}: " in lines[0], lines
+    assert "s3cret" not in lines[0]
     assert not list(workers.out.iterdir())
     assert not (tmp_path / "state.sqlite").exists() and not (tmp_path / "last-run-w1.json").exists()
     assert all(srv.requests == [] for srv in servers.values())
@@ -280,6 +310,16 @@ def test_seed_with_bad_arguments_is_one_line_exit_2(profiles, args, message):
     assert proc.returncode == 2
     (line,) = proc.stderr.strip().splitlines()
     assert line.startswith(f"parknews: error: {message}"), line
+
+
+def test_each_worker_has_its_own_output_and_summary_by_default():
+    settings = Settings()
+    settings.setmodule("parknews.settings")
+    settings.set("PARKNEWS_REDIS_URL", "redis://127.0.0.1:1/0")
+    settings.set("PARKNEWS_WORKER", "w7")
+    config = ParknewsConfig.from_settings(settings)
+    assert Path(config.output).name == "parknews-%(time)s-%(worker)s.jsonl"
+    assert config.summary_path is not None and config.summary_path.name == "last-run-w7.json"
 
 
 # --- the round's scripts, on their own ---------------------------------------------
@@ -354,6 +394,27 @@ def test_a_fingerprint_is_claimed_once_per_round_and_freed_when_its_worker_is_re
     assert ask("w1", "http://a/original") is None and not db.hexists(claims, "fp1")  # reclaimed: claims nothing
     db.hset(FINGERPRINTS, "fp2", "http://a/saved")
     assert ask("w2", "http://b/x", "fp2") == b"http://a/saved"  # an earlier round's article
+
+
+def test_the_queue_hands_out_hosts_in_turn_each_first_in_first_out_within_a_priority(redis_server):
+    db = redis_server.client()
+    round_id, *_ = start_round(db, {"site": "a"}, [], "w1", 60_000)
+    push = db.register_script(PUSH)
+    keys = [round_key(round_id, "dupefilter"), round_key(round_id, "requests"), round_key(round_id, "hosts")]
+    pushed = [("a1", 0, "a"), ("a2", 0, "a"), ("a3", 0, "a"), ("b1", 0, "b"), ("b2", 0, "b"), ("retry", -1, "a")]
+    pushed += [("redirect", 2, "b"), ("a1", 0, "a")]  # the last one a duplicate: filtered
+    added = [push(keys=keys, args=[f"fp-{name}", priority, name, 0, host]) for name, priority, host in pushed]
+    assert added == [1, 1, 1, 1, 1, 1, 1, 0]
+    order = [name.decode() for name in db.zrange(round_key(round_id, "requests"), 0, -1)]
+    assert order == ["redirect", "a1", "b1", "a2", "b2", "a3", "retry"]
+    pop = db.register_script(POP)
+    assert [pop(args=[PREFIX, round_id, "w1", n])[1] for n in (1, 2, 3)] == [b"redirect", b"a1", b"b1"]
+
+
+def test_the_walks_pages_go_ahead_of_the_articles_they_list():
+    article = Request("http://a/news/1.html", meta={"article_link": True})
+    assert (queue_priority(Request("http://a/news/list_2.html")), queue_priority(article)) == (1, 0)
+    assert queue_priority(article.replace(priority=-1)) == -1  # a retry keeps Scrapy's adjustment
 
 
 def test_restart_keeps_the_queue(redis_server):

@@ -62,7 +62,7 @@ def check_reachable(config: ParknewsConfig) -> str | None:
         server.ping()
     except Exception as exc:  # any failure to talk to it: refused, DNS, TLS, auth, protocol
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return f"Cannot reach Redis at {config.redis_url}: {why}"
+        return f"Cannot reach Redis at {config.redis_shown}: {why}"
     finally:
         server.close()
     return None

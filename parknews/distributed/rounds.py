@@ -185,7 +185,7 @@ end
 if redis.call('SCARD', r .. ':workers') == 0 and redis.call('ZCARD', r .. ':requests') == 0
    and redis.call('GET', KEYS[1]) == ARGV[2] then
   for _, name in ipairs({'spec', 'phase', 'requests', 'dupefilter', 'workers', 'busy', 'released',
-                         'claims', 'reclaimed', 'pages', 'lastpop'}) do
+                         'claims', 'reclaimed', 'pages', 'lastpop', 'hosts'}) do
     redis.call('DEL', r .. ':' .. name)
   end
   redis.call('DEL', KEYS[1])
@@ -216,23 +216,36 @@ def start_round(
 
 class Heartbeat(threading.Thread):
     """Keeps ``parknews:worker:<id>:heartbeat`` alive from its own thread: a
-    reactor busy parsing, or waiting for Redis, does not let it lapse."""
+    reactor busy parsing, or waiting for Redis, does not let it lapse.
+
+    Its client does not retry (the next beat is its retry), so it is also what
+    says, once, that Redis stopped answering and, once, that it is back: the
+    reactor's own client waits out the outage in silence, retrying.
+    """
 
     def __init__(self, config: ParknewsConfig, round_id: str) -> None:
         super().__init__(name=f"parknews-heartbeat-{config.worker}", daemon=True)
         self.key = f"{PREFIX}worker:{config.worker}:heartbeat"
+        self.url = config.redis_shown
         self.round_id = round_id
         self.ttl_ms = int(config.lease_timeout * 1000)
-        self.server = client(config)
+        self.server = client(config, retries=0, timeout=self.ttl_ms / 4000)
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        down = False
         while not self.stopped.wait(self.ttl_ms / 4000):
             try:
                 # XX: never bring back a heartbeat the worker gave up by leaving
                 self.server.set(self.key, self.round_id, px=self.ttl_ms, xx=True)
-            except Exception as exc:  # Redis gone for longer than the client's retries: try again next beat
-                logger.warning("Heartbeat not sent (%s)", exc)
+            except Exception as exc:  # refused, timed out, loading its append-only file…: try next beat
+                if not down:
+                    logger.warning("Redis at %s is not answering (%s): the crawl waits for it", self.url, exc)
+                    down = True
+                continue
+            if down:
+                logger.info("Redis at %s answers again: the crawl goes on", self.url)
+                down = False
 
     def stop(self) -> None:
         self.stopped.set()
@@ -405,9 +418,13 @@ def round_spec(config: ParknewsConfig, start_urls: str | None, site: str | None)
 
 
 def encoded_start_requests(spider: Any, sites: tuple[Any, ...]) -> list[tuple[float, bytes]]:
-    """The start requests of ``sites``, encoded as scrapy-redis's queue encodes
-    (and scores) a request: the round's queue is its priority queue."""
+    """The start requests of ``sites``, encoded as scrapy-redis's queue encodes a
+    request (the round's queue is its priority queue), and scored as the
+    scheduler scores one (``parknews.distributed.scheduler.PUSH``): each the
+    first of its priority band, ahead of every page they lead to."""
     from scrapy_redis.queue import PriorityQueue
+
+    from parknews.distributed.scheduler import BAND
 
     queue = PriorityQueue(server=None, spider=spider, key="")
     requests = [
@@ -415,7 +432,7 @@ def encoded_start_requests(spider: Any, sites: tuple[Any, ...]) -> list[tuple[fl
         for site in sites
         for url in site.start_urls
     ]
-    return [(-request.priority, queue._encode_request(request)) for request in requests]
+    return [(-request.priority * BAND, queue._encode_request(request)) for request in requests]
 
 
 def enter_round(spider: Any, crawler: Crawler, config: ParknewsConfig) -> tuple[Any, ...]:

@@ -10,11 +10,15 @@ are saved, after its output is stored (``parknews.distributed.state``); a
 worker whose heartbeat lapses has its leases put back in the queue by the
 others (``parknews.distributed.rounds``).
 
+Requests are scored as they are queued (``PUSH``): by priority, the walk's
+pages above the articles (``queue_priority``), then the hosts in turn, each
+host's requests first in, first out.
+
 Everything else is scrapy-redis's: its priority queue (its key, length and
 request encoding), its request filter (its fingerprints and key; its SADD is
-made in one script with the queue's ZADD, see ``PUSH``) (one per round: the hub and list pages
-must be read again by every round, while articles are deduplicated across
-rounds by the state), its connection settings.
+made in one script with the queue's ZADD), one per round — the hub and list
+pages must be read again by every round, while articles are deduplicated
+across rounds by the state — and its connection settings.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import weakref
 from collections import deque
 from typing import TYPE_CHECKING
 
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
@@ -57,15 +62,39 @@ redis.call('SADD', r .. ':busy', ARGV[3])
 return {field, first[1]}
 """
 
-# KEYS: the round's request filter, its queue. ARGV: request fingerprint, score, request, dont_filter.
+#: How far apart two request priorities are in queue scores: a priority band holds
+#: this many requests of each host before it would reach the next band.
+BAND = 2**40
+
+# KEYS: the round's request filter, its queue, its per-host counts. ARGV: request fingerprint,
+# priority, request, dont_filter, host.
 # scrapy-redis's enqueue in one step: its filter's SADD and its queue's ZADD. Done as two commands,
 # a Redis restart between them, or a reply lost after the SADD and retried, would drop the request
 # as already seen although it never reached the queue.
-PUSH = """
+# The score is scrapy-redis's (minus the priority: higher first), in bands of BAND, plus the
+# request's number among its host's: within a priority, the queue hands out the hosts in turn and
+# each host's requests first in, first out. With equal scores a sorted set orders by member, here
+# the pickled request: the order of its bytes, which groups one host's requests together, so a
+# worker would take many requests for one host at once and hold them for that host's delay.
+PUSH = f"""
 if ARGV[4] == '0' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+local n = redis.call('HINCRBY', KEYS[3], ARGV[5], 1)
+redis.call('ZADD', KEYS[2], n - tonumber(ARGV[2]) * {BAND}, ARGV[3])
 return 1
 """
+
+
+def queue_priority(request: Request) -> int:
+    """The request's priority in the shared queue: the walk's own pages (home,
+    news centre, lists and their next pages) one above the articles they list.
+
+    On one machine Scrapy's queue is last in, first out, so the next list page,
+    yielded after its articles, is fetched before them and the walk keeps ahead
+    of the downloads. A shared queue that is first in, first out per host would
+    put it behind every article queued so far, and the workers would wait for
+    the walk's next step with nothing to fetch.
+    """
+    return request.priority + (0 if request.meta.get("article_link") else 1)
 
 
 def stays_local(request: Request) -> bool:
@@ -114,12 +143,14 @@ class LeasingScheduler(Scheduler):
             return True
         fingerprint = self.df.request_fingerprint(request)
         data = self.queue._encode_request(request)
-        keys = [self.df.key, self.queue.key]
-        if not self._push(keys=keys, args=[fingerprint, -request.priority, data, int(request.dont_filter)]):
+        keys = [self.df.key, self.queue.key, self.round.key("hosts")]
+        host = urlparse_cached(request).netloc
+        args = [fingerprint, queue_priority(request), data, int(request.dont_filter), host]
+        if not self._push(keys=keys, args=args):
             self.df.log(request, self.spider)
             return False
         if self.stats:
-            self.stats.inc_value("scheduler/enqueued/redis", spider=self.spider)
+            self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
     def next_request(self) -> Request | None:
@@ -134,7 +165,7 @@ class LeasingScheduler(Scheduler):
         self.leases[request] = field
         self.taken.append(field)
         if self.stats:
-            self.stats.inc_value("scheduler/dequeued/redis", spider=self.spider)
+            self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def has_pending_requests(self) -> bool:

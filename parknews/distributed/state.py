@@ -81,7 +81,7 @@ class RedisState:
     """
 
     def __init__(self, config: ParknewsConfig, round: Round | None = None) -> None:
-        self.url = config.redis_url
+        self.url = config.redis_shown
         self.worker = config.worker
         self.round = round
         self._db = client(config)
