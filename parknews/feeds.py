@@ -92,13 +92,10 @@ class AtomicFileFeedStorage(FileFeedStorage):
             self._write_failed(exc)
         file.close()
         failure = self._error or (run_failure(self.crawler.stats.get_stats()) if self.crawler else None)
-        if not failure and not self._may_publish():
-            failure = "this worker was reclaimed: the round crawls its pages again"
-            logger.error(
-                "Discarding the output %s: this worker was reclaimed by the others (its heartbeat lapsed), "
-                "so its articles are exported by the workers that took its requests",
-                target,
-            )
+        refusal = None if failure else self._publish_refusal()
+        if refusal:
+            failure = refusal
+            logger.error("Discarding the output %s: %s", target, refusal)
             self.crawler.stats.set_value("parknews/output_discarded", failure)
         if failure or (tmp.stat().st_size == 0 and not self.overwrite):
             tmp.unlink()
@@ -117,11 +114,11 @@ class AtomicFileFeedStorage(FileFeedStorage):
         self._tmp = None
         _fsync_dir(target.parent)
 
-    def _may_publish(self) -> bool:
-        """False for a distributed worker found reclaimed (stalled, not dead)
-        as it is about to publish: its requests were handed to others."""
+    def _publish_refusal(self) -> str | None:
+        """Why a distributed worker must not publish, as it is about to (its
+        requests go back to the round, whose workers export their articles), or None."""
         found = getattr(self.crawler, "_parknews_round", None)  # parknews.distributed.rounds.Round.of
-        return found is None or found.may_publish()
+        return None if found is None else found.publish_refusal()
 
     def _discard(self) -> None:
         """A feed Scrapy decided not to store (empty, store_empty off) leaves no temp file."""

@@ -1,11 +1,9 @@
 """A real ``redis-server`` for the tests: 127.0.0.1 only, a free port, a temp dir.
 
-Append-only file on (``appendfsync always`` unless told otherwise), no RDB
-snapshots, so a :meth:`RedisServer.restart` brings back exactly what was
-written: what a crash-safe production Redis does, and what the distributed
-mode relies on. ``make bench`` starts one too, with Redis's own default
-``everysec`` (what a packaged ``redis.conf`` ships), to time what a
-production server costs.
+Append-only file on (``appendfsync always``), no RDB snapshots, so a
+:meth:`RedisServer.restart` brings back exactly what was written: what a
+crash-safe production Redis does, and what the distributed mode relies on.
+``make bench`` times the distributed mode against one too.
 """
 
 from __future__ import annotations
@@ -32,11 +30,10 @@ def free_port() -> int:
 class RedisServer:
     """``redis-server`` in the foreground of a child process, on 127.0.0.1."""
 
-    def __init__(self, directory: Path, port: int | None = None, appendfsync: str = "always") -> None:
+    def __init__(self, directory: Path, port: int | None = None) -> None:
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
-        self.appendfsync = appendfsync
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -53,7 +50,7 @@ class RedisServer:
             "--port", str(self.port),
             "--dir", str(self.dir),
             "--appendonly", "yes",
-            "--appendfsync", self.appendfsync,
+            "--appendfsync", "always",
             "--save", "",
             "--daemonize", "no",
             "--protected-mode", "yes",

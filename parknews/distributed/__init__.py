@@ -16,7 +16,8 @@ from their ids, so they need one Redis server (not Redis Cluster).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 from redis.backoff import ExponentialBackoff
@@ -36,14 +37,32 @@ RETRIES = 40
 BACKOFF = ExponentialBackoff(cap=2.0, base=0.05)
 
 
+#: Set once a command of this process gave up on Redis after all its retries.
+GAVE_UP = threading.Event()
+
+
+class NotedRetry(Retry):
+    """redis-py's retries, noting in :data:`GAVE_UP` when they run out: the
+    command's caller sees the error, and whatever page it was handling may be
+    half done, so the worker must not publish (``rounds.Round.publish_refusal``)."""
+
+    def call_with_retry(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().call_with_retry(*args, **kwargs)
+        except (ConnectionError, TimeoutError):
+            GAVE_UP.set()
+            raise
+
+
 def redis_params(retries: int = RETRIES, timeout: float = 30.0) -> dict[str, object]:
     """Client parameters (scrapy-redis's ``REDIS_PARAMS``): redis-py's own
     retries on connection errors and timeouts, so a Redis restart makes a
-    worker wait and resume rather than fail."""
+    worker wait and resume rather than fail. ``retries=0``: a client whose
+    failures are expected and handled (the heartbeat's)."""
     return {
         "socket_timeout": timeout,
         "socket_connect_timeout": min(timeout, 10.0),
-        "retry": Retry(BACKOFF, retries),
+        "retry": NotedRetry(BACKOFF, retries) if retries else Retry(BACKOFF, 0),
         "retry_on_error": [ConnectionError, TimeoutError],
         "health_check_interval": 15,
     }

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
-from parknews.distributed import PREFIX, client
+from parknews.distributed import GAVE_UP, PREFIX, client
 from parknews.outcome import ROUND_PAGES
 from parknews.sites import site_stat
 from parknews.stopping import run_abandoned
@@ -316,7 +316,7 @@ class Round:
         """Nothing in flight here: close only when the round is over, else wait for
         the other workers (their pages may yield requests for anyone)."""
         if self.reclaimed:
-            return  # close: its output is discarded (see may_publish)
+            return  # close: its output is discarded (see publish_refusal)
         self._count_pages()
         phase, drained, waiting, reclaimed_me, released_me, requeued, *reclaimed = self._idle(
             args=[PREFIX, self.id, self.worker]
@@ -384,14 +384,24 @@ class Round:
         engine = self.crawler.engine
         self._poll = reactor.callLater(IDLE_POLL, lambda: engine._slot and engine._slot.nextcall.schedule())
 
-    def may_publish(self) -> bool:
-        """Just before the output is put in place: False when this worker was
-        reclaimed (its requests went to others, who export their articles)."""
+    def publish_refusal(self) -> str | None:
+        """Just before the output is put in place and the records saved: why this
+        worker must not, or None. Either it was reclaimed (its requests went to
+        others, who export their articles), or a Redis command of its gave up
+        after all its retries, so a page may have been handled halfway (an
+        article read but not checked, a list's links not followed): its leases
+        then go back to the queue when it leaves, and the round crawls those
+        pages again."""
+        if GAVE_UP.is_set():
+            return (
+                f"Redis at {self.config.redis_shown} did not answer within its client's retries during the crawl: "
+                "this worker's requests go back to the round"
+            )
         ttl_ms = int(self.config.lease_timeout * 1000)
         if not self.reclaimed and self._publish(args=[PREFIX, self.id, self.worker, ttl_ms]):
-            return True
+            return None
         self.reclaimed = True
-        return False
+        return "this worker was reclaimed by the others (its heartbeat lapsed): the round crawls its pages again"
 
     def leave(self) -> None:
         """Done (records saved, or nothing to save): hand back what is still leased, stop the heartbeat."""

@@ -166,11 +166,13 @@ class RedisState:
     def commit(self) -> None:
         """Save the additions and release this worker's leases, in one transaction.
 
-        Refused (a :class:`StateError`) when the worker was reclaimed: its
-        requests went back to the queue, and others record their articles.
+        Refused (a :class:`StateError`) when the worker may not publish
+        (``Round.publish_refusal``): its requests go back to the queue, and
+        others record their articles.
         """
-        if self.round is not None and not self.round.may_publish():
-            raise StateError(f"worker {self.worker} was reclaimed: its records are not saved")
+        refusal = self.round.publish_refusal() if self.round is not None else None
+        if refusal:
+            raise StateError(f"{refusal}: the records of worker {self.worker} are not saved")
         now = datetime.now(UTC).replace(microsecond=0).isoformat()
         try:
             with self._db.pipeline(transaction=True) as pipe:
