@@ -14,7 +14,7 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 ARGS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install chromium crawl cron demo test lint eval peers bench clean
+.PHONY: help install chromium redis crawl cron demo test lint eval peers bench clean
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z]+:.*## / { printf "  make %-9s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -26,7 +26,7 @@ $(STAMP):
 	$(PIP) --no-deps --no-build-isolation -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
-install: $(STAMP) chromium ## create the virtualenv, install the requirements and the project, find a Chromium
+install: $(STAMP) chromium redis ## create the virtualenv, install the requirements and the project, find a Chromium and a Redis server
 
 ## A browser for the click counts that only JavaScript shows (PARKNEWS_RENDER=auto).
 ## Playwright's own download is not needed: a system Chromium is used. Without
@@ -39,6 +39,17 @@ chromium: ## install Debian's chromium when none is on PATH (as root with apt), 
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else \
 	    echo "note: no Chromium found: install your system's chromium package, or set PARKNEWS_CHROMIUM"; \
+	fi
+
+## A Redis server for distributed mode (PARKNEWS_REDIS_URL) and for its tests,
+## which start their own on 127.0.0.1. The default single-machine crawl needs none.
+redis: ## install Debian's redis-server when none is on PATH (as root with apt), else say how
+	@if command -v redis-server >/dev/null || test -x /usr/bin/redis-server; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Redis (apt-get install redis-server)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	else \
+	    echo "note: no redis-server found: install your system's redis-server package for distributed mode and its tests"; \
 	fi
 
 crawl: install ## crawl the live site: new articles go to data/parknews-<UTC time>.jsonl

@@ -10,6 +10,13 @@ the process's peak resident memory from ``/proc/self/status``
 stats and ``wait4`` report, is no use here: Linux carries the parent's peak
 over into a child through fork and exec, so every crawl started by a large
 parent would report at least the parent's size.
+
+In a distributed crawl it also counts the process's Redis round trips: every
+packet of commands redis-py sends, a single command or a whole pipeline,
+the heartbeat thread's included (``bench/redis_round_trips``). Redis's own
+``total_commands_processed`` counts the commands a script or a transaction
+runs one by one, so it says how much work Redis did, not how often a worker
+waited for it.
 """
 
 from __future__ import annotations
@@ -18,11 +25,39 @@ import contextlib
 import json
 import os
 import re
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
 
 from scrapy.statscollectors import MemoryStatsCollector
+
+#: Round trips to Redis by this process: the reactor's and the heartbeat thread's.
+_round_trips = 0
+_round_trips_lock = threading.Lock()
+
+
+def _count_round_trips() -> None:
+    """Count every ``send_packed_command`` of redis-py's connections from the
+    moment this module is loaded as the stats class: Scrapy loads it just
+    after making the spider, so the one call that joined the round is not
+    counted, every other one is."""
+    try:
+        from redis.connection import AbstractConnection
+    except ImportError:  # no redis-py: not a distributed crawl
+        return
+    send = AbstractConnection.send_packed_command
+
+    def counted(self, command, check_health=True):  # redis-py's own signature
+        global _round_trips
+        with _round_trips_lock:
+            _round_trips += 1
+        return send(self, command, check_health)
+
+    AbstractConnection.send_packed_command = counted
+
+
+_count_round_trips()
 
 
 def vm_status() -> dict[str, int]:
@@ -69,6 +104,8 @@ class JsonStatsCollector(MemoryStatsCollector):
             plain.update({f"bench/{k}_kb": v for k, v in vm_status().items()})
             # the browser is still up here: scrapy-playwright closes it when the engine stops
             plain.update({f"bench/{k}": v for k, v in tree_memory().items()})
+            if _round_trips:
+                plain["bench/redis_round_trips"] = _round_trips
             if hasattr(self, "_cpu_at_open"):
                 plain["bench/crawl_cpu_s"] = time.process_time() - self._cpu_at_open
             Path(path).write_text(json.dumps(plain, ensure_ascii=False, indent=1, default=str), encoding="utf-8")

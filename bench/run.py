@@ -11,9 +11,12 @@
    parknews`` with every pipeline, ``parknews.replay`` settings), alternately
    ``--repeat`` times, each parknews run with a fresh state; then
    **re-run** (parknews again on the unchanged site with the state of the
-   last run); then parknews on the N/5 site (peak memory against the
-   archive's size); then, unless ``--no-profile``, one more parknews run
-   and one more floor run under py-spy, whose samples are grouped by
+   last run); then **workers**: the distributed mode through a real
+   ``redis-server`` on 127.0.0.1, one worker process and then two on the
+   same site, ``--worker-pairs`` times (``workers_bench``); then parknews on the
+   N/5 site (peak memory against the archive's size), and on two N/5 sites
+   in one run against one; then, unless ``--no-profile``, one more parknews
+   run and one more floor run under py-spy, whose samples are grouped by
    component;
 3. **extract-only**: parknews's extraction and text repair against
    ``trafilatura.bare_extraction`` and GNE on the same decoded pages
@@ -42,6 +45,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +59,8 @@ import sitegen  # noqa: E402
 
 from parknews import settings as parknews_settings  # noqa: E402
 from parknews.replay import REPLAY_SETTINGS, crawl_command  # noqa: E402
+from tests.redis_server import BINARY as REDIS_SERVER  # noqa: E402
+from tests.redis_server import RedisServer  # noqa: E402
 
 TARGETS = {
     "ratio_vs_floor": 0.6,
@@ -63,6 +69,7 @@ TARGETS = {
     "rerun_time_share": 0.05,
     "rss_growth": 1.2,
     "rss_at_n_mb": 300.0,
+    "two_workers_vs_one": 1.6,
 }
 
 
@@ -175,6 +182,134 @@ def floor_cmd(server: servers.Server, pages_file: Path, stats_file: Path, *extra
         str(stats_file),
         *(arg for item in [*EXTRA_SETTINGS, *extra] for arg in ("-s", item)),
     ]
+
+
+def worker_cmd(server: servers.Server, redis_url: str, worker: str, work: Path, stats_file: Path) -> list[str]:
+    """A distributed parknews worker on ``server``'s site: the Redis of the
+    bench, its own output and summary; the state is Redis's."""
+    return crawl_command(
+        server.url,
+        work / "out-workers-%(worker)s.jsonl",
+        work / "state-workers.sqlite",
+        "-s",
+        f"PARKNEWS_REDIS_URL={redis_url}",
+        "-s",
+        f"PARKNEWS_WORKER={worker}",
+        "-s",
+        "STATS_CLASS=benchstats.JsonStatsCollector",
+        "-s",
+        f"BENCH_STATS_FILE={stats_file}",
+        "-s",
+        "LOG_LEVEL=INFO",
+        *(arg for item in EXTRA_SETTINGS for arg in ("-s", item)),
+        summary=work / f"last-run-{worker}.json",
+    )
+
+
+def run_workers(
+    name: str, count: int, server: servers.Server, redis: RedisServer, work: Path, timeout: float
+) -> CrawlRun:
+    """``count`` worker processes of one distributed crawl, started together on an
+    empty Redis (no state, no round: every run crawls the whole site).
+
+    pages/s is every worker's responses over the round's span, from the first
+    spider opening to the last one closing: the time the site took, idle waits
+    for the round's end included. CPU is the workers' crawl CPU (as for one
+    crawl) and, apart, Redis's. Round trips are counted in each worker
+    (``benchstats``); commands are Redis's ``total_commands_processed``, which
+    counts each command a script or transaction runs.
+    """
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])))
+    db = redis.client()
+    db.flushall()
+    memory0 = db.info("memory")["used_memory"]
+    commands0, redis_cpu0 = db.info("stats")["total_commands_processed"], servers.process_cpu(redis.proc.pid)
+    requests0 = server.requests_logged()
+    names = [f"{name}-w{i + 1}" for i in range(count)]
+    stats_files = [work / f"stats-{worker}.json" for worker in names]
+    for path in stats_files:
+        path.unlink(missing_ok=True)
+    started = time.perf_counter()
+    procs = []
+    for worker, stats_file in zip(names, stats_files, strict=True):
+        with (work / f"{worker}.log").open("w", encoding="utf-8") as out:
+            cmd = worker_cmd(server, redis.url, worker, work, stats_file)
+            procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
+    watchdogs = [threading.Timer(timeout, proc.kill) for proc in procs]
+    for watchdog in watchdogs:
+        watchdog.start()
+    cpu = 0.0
+    try:
+        for worker, proc in zip(names, procs, strict=True):
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            cpu += usage.ru_utime + usage.ru_stime
+            if proc.returncode != 0:
+                raise RuntimeError(f"{worker} exited with {proc.returncode}; see {work / (worker + '.log')}")
+    finally:
+        for watchdog in watchdogs:
+            watchdog.cancel()
+    wall = time.perf_counter() - started
+    commands = db.info("stats")["total_commands_processed"] - commands0
+    # what stays once the round is gone: the state (articles, fingerprints, robots.txt)
+    memory = db.info("memory")["used_memory"] - memory0
+    redis_cpu = servers.process_cpu(redis.proc.pid) - redis_cpu0
+    db.close()
+    stats = [json.loads(path.read_text(encoding="utf-8")) for path in stats_files]
+    opened = min(datetime.fromisoformat(s["start_time"]) for s in stats)
+    closed = max(datetime.fromisoformat(s["finish_time"]) for s in stats)
+    span = (closed - opened).total_seconds()
+    responses = sum(int(s.get("response_received_count", 0)) for s in stats)
+    items = sum(int(s.get("item_scraped_count", 0)) for s in stats)
+    trips = sum(int(s.get("bench/redis_round_trips", 0)) for s in stats)
+    run = CrawlRun(
+        name=name,
+        workers=count,
+        wall_s=round(wall, 3),
+        crawl_s=round(span, 3),
+        responses=responses,
+        responses_per_worker=[int(s.get("response_received_count", 0)) for s in stats],
+        items=items,
+        pages_per_s=round(responses / span, 1) if span else None,
+        cpu_s=round(cpu, 3),
+        crawl_cpu_s=round(sum(float(s.get("bench/crawl_cpu_s", 0)) for s in stats), 3),
+        redis_cpu_s=round(redis_cpu, 3),
+        redis_round_trips=trips,
+        redis_commands=commands,
+        round_trips_per_article=round(trips / items, 2) if items else None,
+        commands_per_article=round(commands / items, 2) if items else None,
+        state_bytes_per_article=round(memory / items) if items else None,
+        errors=sum(int(s.get("log_count/ERROR", 0)) for s in stats),
+        server_requests=server.requests_logged() - requests0,
+    )
+    log(
+        f"  {name}: {responses} pages in {span:.1f} s ({run['pages_per_s']} pages/s, wall {wall:.1f} s), "
+        f"{items} items, CPU {run['crawl_cpu_s']:.1f} s + Redis {redis_cpu:.1f} s, "
+        f"{trips} round trips ({run['round_trips_per_article']} per article), "
+        f"{commands} Redis commands ({run['commands_per_article']} per article)"
+    )
+    return run
+
+
+def workers_bench(server: servers.Server, work: Path, pairs: int, timeout: float) -> dict[str, Any]:
+    """1 worker process against 2 through Redis on the same site, alternately
+    ``pairs`` times; the faster run of each counts, as for (a) and (b)."""
+    if not Path(REDIS_SERVER).exists():
+        return {"skipped": f"no {REDIS_SERVER} (make redis installs Debian's redis-server)"}
+    ones, twos = [], []
+    with RedisServer(work / "redis") as redis:
+        for i in range(pairs):
+            ones.append(run_workers(f"workers-1-{i + 1}", 1, server, redis, work, timeout))
+            twos.append(run_workers(f"workers-2-{i + 1}", 2, server, redis, work, timeout))
+    one = max(ones, key=lambda r: r["pages_per_s"])
+    two = max(twos, key=lambda r: r["pages_per_s"])
+    return {
+        "one": one,
+        "two": two,
+        "ratio": ratio(two["pages_per_s"], one["pages_per_s"]),
+        "runs": {"one": ones, "two": twos},
+        "note": "Redis on 127.0.0.1, appendonly yes, appendfsync always (as the tests); pages/s over the round's span",
+    }
 
 
 def crawled_pages(site: Path) -> list[str]:
@@ -407,6 +542,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="articles in the replay site (default 5000)")
     parser.add_argument("--repeat", type=int, default=2, help="floor/parknews pairs; the fastest of each counts")
+    parser.add_argument(
+        "--worker-pairs", type=int, default=1, help="1-worker/2-worker runs through Redis; the fastest of each counts"
+    )
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds of extract-only")
     parser.add_argument("--sample", type=int, default=300, help="site articles in extract-only (plus the fixtures)")
     parser.add_argument("--no-profile", dest="profile", action="store_false", help="skip the py-spy crawl")
@@ -525,6 +663,11 @@ def main(argv: list[str] | None = None) -> int:
             timeout,
         )
 
+        log("Distributed mode: 1 worker process, then 2, through Redis on the same site")
+        workers = workers_bench(server, work, args.worker_pairs, timeout)
+        if "skipped" in workers:
+            log(f"  skipped: {workers['skipped']}")
+
         profile = profile_floor = None
         if args.profile:
             log("Profiling one more parknews crawl and one more floor crawl with py-spy")
@@ -631,6 +774,7 @@ def main(argv: list[str] | None = None) -> int:
             "articles": {"one_site": small["items"], "two_sites": both["items"]},
             "note": f"two replay servers of {n5} articles each, one run with two profiles, against one of them alone",
         },
+        workers=workers,
         render_s_per_page=None if "skipped" in render else render["s_per_rendered_page"],
         render_rss_mb_after_200=None if "skipped" in render else render["tree_rss_mb_after"],
         render=render,
@@ -653,8 +797,10 @@ def main(argv: list[str] | None = None) -> int:
         "rerun_time_share": target(results["rerun_time_share"], TARGETS["rerun_time_share"], False),
         "rss_growth_n_vs_n5": target(results["peak_rss_mb"]["growth"], TARGETS["rss_growth"], False),
         "rss_at_n_mb": target(park["peak_rss_mb"], TARGETS["rss_at_n_mb"], False),
+        "two_workers_vs_one": target(workers.get("ratio"), TARGETS["two_workers_vs_one"], True),
     }
-    for run in [*floors, *parks, rerun, small, both]:
+    worker_runs = [] if "skipped" in workers else [*workers["runs"]["one"], *workers["runs"]["two"]]
+    for run in [*floors, *parks, rerun, small, both, *worker_runs]:
         if run["errors"]:
             results["notes"].append(
                 f"{run['name']} logged {run['errors']} ERROR lines (see {work / (run['name'] + '.log')}): "
@@ -749,6 +895,26 @@ def table(r: dict[str, Any]) -> str:
                 "",
             )
         )
+    workers = r.get("workers")
+    if workers and "skipped" in workers:
+        rows.append(("(f) 1 and 2 workers through Redis", "—", f"skipped: {workers['skipped']}", ""))
+    elif workers:
+        for key, label in (("one", "(f) 1 worker through Redis"), ("two", "(f) 2 workers through Redis")):
+            w = workers[key]
+            cpu = (w["crawl_cpu_s"] + w["redis_cpu_s"]) / w["items"] * 1000 if w["items"] else 0.0
+            rows.append(
+                (
+                    label,
+                    f"{w['pages_per_s']:.0f} pages/s",
+                    f"{cpu:.1f} CPU-s / 1,000 articles (Redis {w['redis_cpu_s'] / w['items'] * 1000:.2f}); "
+                    f"{w['round_trips_per_article']:.1f} round trips, "
+                    f"{w['commands_per_article']:.1f} Redis commands / article",
+                    ""
+                    if key == "one"
+                    else f"{workers['ratio']:.2f} × 1 worker (≥ {TARGETS['two_workers_vs_one']:g}: "
+                    f"{mark('two_workers_vs_one')})",
+                )
+            )
     rss = r["peak_rss_mb"]
     rows += [
         (

@@ -13,6 +13,9 @@ and output. A path given with ``-s`` means what it means in the shell.
 from __future__ import annotations
 
 import math
+import os
+import re
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,12 +83,36 @@ class ParknewsConfig:
     limit: int = 0
     #: list pages one walk reads in a run, at most
     max_list_pages: int = 300
+    #: ``PARKNEWS_REDIS_URL``: the Redis server of the distributed mode ("" = single machine, SQLite)
+    redis_url: str = ""
+    #: ``PARKNEWS_WORKER``: this process's name among the workers of a distributed crawl
+    worker: str = ""
+    #: ``PARKNEWS_LEASE_TIMEOUT``: seconds a worker's heartbeat may be missing before its requests are re-queued
+    lease_timeout: float = 30.0
+
+    @property
+    def distributed(self) -> bool:
+        """Whether the crawl is shared with other workers through Redis."""
+        return bool(self.redis_url)
+
+    @property
+    def redis_shown(self) -> str:
+        """``PARKNEWS_REDIS_URL`` as logs and errors name it: its password, if any, as ``***``."""
+        parts = urlsplit(self.redis_url)
+        if parts.password is None:
+            return self.redis_url
+        netloc = f"{parts.username or ''}:***@{parts.netloc.rpartition('@')[2]}"
+        return parts._replace(netloc=netloc).geturl()
 
     @property
     def lock_path(self) -> Path:
         """The run lock lives next to the state it protects, the file itself:
-        a state reached through a symlink and by its real path has one lock."""
+        a state reached through a symlink and by its real path has one lock.
+        In distributed mode many workers share one state, so each worker id
+        has a lock of its own."""
         real = self.state_path.resolve()
+        if self.distributed:
+            return real.with_name(f"{real.name}.{self.worker}.lock")
         return real.with_name(real.name + ".lock")
 
     def sites_for(self, start_urls: str | None = None, site: str | None = None) -> tuple[Site, ...]:
@@ -141,7 +168,22 @@ class ParknewsConfig:
             coverage_min_articles=int(_number(settings, "PARKNEWS_COVERAGE_MIN_ARTICLES", 5)),
             limit=parse_limit(settings.get("PARKNEWS_LIMIT") or 0, "PARKNEWS_LIMIT"),
             max_list_pages=_count(settings, "PARKNEWS_MAX_LIST_PAGES", 300),
+            redis_url=parse_redis_url(settings.get("PARKNEWS_REDIS_URL", "")),
+            worker=parse_worker(settings.get("PARKNEWS_WORKER", "")),
+            lease_timeout=_lease_timeout(settings),
         )
+
+    def __post_init__(self) -> None:
+        if not self.distributed:
+            return
+        # Many workers, many files: each worker's name goes into its own output and summary,
+        # so workers on one machine never replace each other's.
+        if self.output and "%(worker)s" not in self.output:
+            path = Path(self.output)
+            object.__setattr__(self, "output", str(path.with_name(f"{path.stem}-%(worker)s{path.suffix}")))
+        summary = self.summary_path
+        if summary is not None and not summary.stem.endswith(f"-{self.worker}"):
+            object.__setattr__(self, "summary_path", summary.with_name(f"{summary.stem}-{self.worker}{summary.suffix}"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParknewsConfig:
@@ -234,6 +276,57 @@ def parse_contact(value: object) -> str:
     if not usable or not text.isascii() or not text.isprintable() or any(c in text for c in " ()"):
         raise ConfigError(f"PARKNEWS_CONTACT: {text!r} is not an http://, https:// or mailto: address")
     return text
+
+
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+_WORKER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def parse_redis_url(value: object) -> str:
+    """``PARKNEWS_REDIS_URL``: ``redis://host[:port][/db]``, ``rediss://…`` or
+    ``unix:///path/to/socket``; empty keeps the single-machine crawl."""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises on a port that is no number
+        usable = parts.scheme in _REDIS_SCHEMES and (
+            bool(parts.path) if parts.scheme == "unix" else bool(parts.hostname)
+        )
+        if usable and parts.scheme != "unix":
+            db = parts.path.strip("/")
+            usable = (not db or db.isdigit()) and (port is None or 0 < port < 65536)
+    except ValueError:
+        usable = False
+    if not usable:
+        raise ConfigError(
+            f"PARKNEWS_REDIS_URL: {text!r} is not a redis://host[:port][/db], rediss://… or unix:///path URL"
+        )
+    return text
+
+
+def parse_worker(value: object) -> str:
+    """``PARKNEWS_WORKER``: a short token (letters, digits, ``-_.``) naming this
+    worker in Redis keys and output names; default ``<hostname>-<pid>``."""
+    text = str(value or "").strip()
+    if not text:
+        host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname().split(".")[0]).strip("-.") or "worker"
+        return f"{host[:48]}-{os.getpid()}"
+    if not _WORKER.match(text):
+        raise ConfigError(f"PARKNEWS_WORKER: {text!r} is not a short name (letters, digits, - _ ., at most 64)")
+    return text
+
+
+def _lease_timeout(settings: BaseSettings) -> float:
+    value = settings.get("PARKNEWS_LEASE_TIMEOUT", 30)
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0.5 <= seconds <= 3600:
+        raise ConfigError(f"PARKNEWS_LEASE_TIMEOUT: {value!r} is not a number of seconds from 0.5 to 3600")
+    return seconds
 
 
 _TRUE = {"1", "true", "yes", "on"}

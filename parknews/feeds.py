@@ -98,6 +98,11 @@ class AtomicFileFeedStorage(FileFeedStorage):
         file.close()
         self._tmp = None
         failure = self._error or (run_failure(self.crawler.stats.get_stats()) if self.crawler else None)
+        refusal = None if failure else self._publish_refusal()
+        if refusal:
+            failure = refusal
+            logger.error("Discarding the output %s: %s", target, refusal)
+            self.crawler.stats.set_value("parknews/output_discarded", failure)
         if failure or (tmp.stat().st_size == 0 and not self.overwrite):
             tmp.unlink()
             logger.info("Nothing written to %s (%s)", target, failure or "no new articles")
@@ -132,6 +137,12 @@ class AtomicFileFeedStorage(FileFeedStorage):
             return
         if records is not None:
             records.output_placed()
+
+    def _publish_refusal(self) -> str | None:
+        """Why a distributed worker must not publish, as it is about to (its
+        requests go back to the round, whose workers export their articles), or None."""
+        found = getattr(self.crawler, "_parknews_round", None)  # parknews.distributed.rounds.Round.of
+        return None if found is None else found.publish_refusal()
 
     def _discard(self) -> None:
         """A feed Scrapy decided not to store (empty, store_empty off) leaves no temp file."""

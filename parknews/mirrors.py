@@ -28,11 +28,14 @@ if TYPE_CHECKING:
 class CopyHoldback:
     """Holds copies until the spider is idle, then sends them through the pipelines."""
 
-    def __init__(self, crawler: Crawler, sites: tuple[Site, ...]) -> None:
+    def __init__(self, crawler: Crawler, sites: tuple[Site, ...], on_idle: bool = True) -> None:
+        """``on_idle``: release when this spider is idle (one machine); else the
+        caller calls :meth:`release` (a distributed round, once every worker is)."""
         self.crawler = crawler
         self.sites = sites
         self.waiting: list[Article] = []
-        crawler.signals.connect(self._release, signal=signals.spider_idle)
+        if on_idle:
+            crawler.signals.connect(self._release, signal=signals.spider_idle)
 
     def held(self, item: Article, mirror: bool) -> bool:
         """Whether ``item`` is a copy, and so held back."""
@@ -49,14 +52,25 @@ class CopyHoldback:
         return any(site.name != item.site and site.names_as_source(item.source) for site in self.sites)
 
     def _release(self) -> None:
+        if self.release():
+            raise DontCloseSpider
+
+    def release(self) -> bool:
+        """Send the held copies through the pipelines; whether there were any."""
         if not self.waiting:
-            return
+            return False
         # A data: URL is answered in-process: no request reaches any server.
+        # It stays with this worker in distributed mode (parknews_local): the copies are its own.
         assert self.crawler.engine is not None
         self.crawler.engine.crawl(
-            Request("data:,", callback=self._items, dont_filter=True, meta={"allow_offsite": True})
+            Request(
+                "data:,",
+                callback=self._items,
+                dont_filter=True,
+                meta={"allow_offsite": True, "parknews_local": True},
+            )
         )
-        raise DontCloseSpider
+        return True
 
     def _items(self, response: Response) -> Iterator[Article]:
         items, self.waiting = self.waiting, []

@@ -29,13 +29,18 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+#: A distributed round's pages, all workers together (``parknews.distributed.rounds``):
+#: a worker that fetched none while the others fetched the site did not fail.
+ROUND_PAGES = "parknews/round_pages"
+
+
 def run_failure(stats: dict[str, Any]) -> str | None:
     """Why the site could not be crawled at all, or None.
 
     Not one page could be fetched and parsed: the site is unreachable, or
     the start URLs answer with errors.
     """
-    if stats.get("parknews/pages", 0):
+    if stats.get("parknews/pages", 0) or stats.get(ROUND_PAGES, 0):
         return None
     error = stats.get("parknews/fetch_error")
     return f"site unreachable: {error}" if error else "no page could be fetched"
@@ -43,7 +48,7 @@ def run_failure(stats: dict[str, Any]) -> str | None:
 
 def site_failure(stats: dict[str, Any], name: str) -> str | None:
     """Why one site of the run could not be crawled at all, or None."""
-    if stats.get(site_stat(name, "pages"), 0):
+    if stats.get(site_stat(name, "pages"), 0) or stats.get(site_stat(name, ROUND_PAGES.removeprefix("parknews/")), 0):
         return None
     error = stats.get(site_stat(name, "fetch_error"))
     return f"unreachable: {error}" if error else "no page could be fetched"
@@ -64,6 +69,8 @@ def final_failure(stats: dict[str, Any]) -> str | None:
     (an interruption among them), or the unreachable site."""
     if stats.get("parknews/output_failed"):
         return f"output could not be written: {stats['parknews/output_failed']}"
+    if stats.get("parknews/output_discarded"):
+        return f"output discarded: {stats['parknews/output_discarded']}"
     if any(key.startswith("feedexport/failed_count/") for key in stats):
         return "output could not be stored (see the 'Error storing' line)"
     if stats.get("parknews/state_failed"):

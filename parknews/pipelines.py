@@ -18,7 +18,7 @@ from parknews.items import CONTENT_FIELDS
 from parknews.limit import ExportLimit
 from parknews.records import RunRecords
 from parknews.sites import site_stat
-from parknews.state import StateStore
+from parknews.state import State
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -48,7 +48,7 @@ class DedupPipeline:
         self.refresh_clicks = config.refresh_clicks
         self.simplified: dict[str, bool] = {}
         self.limit = ExportLimit.of(crawler)
-        self.store: StateStore | None = None
+        self.store: State | None = None
         self.waits_for_feeds = bool(crawler.settings.getdict("FEEDS"))
         crawler.signals.connect(self.feeds_stored, signal=signals.feed_exporter_closed)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -71,7 +71,7 @@ class DedupPipeline:
         clicks = adapter.get("clicks")
         known = self.store.lookup(url)
         if known is None:
-            original = self.store.url_with_fingerprint(fp)
+            original = self.store.original_of(fp, url)
             if original is not None:
                 # remembered, so later runs do not fetch the copy again
                 self.store.add(url, fp, clicks, duplicate_of=original)
@@ -104,9 +104,9 @@ class DedupPipeline:
 
     def feeds_stored(self) -> None:
         stats = self.stats.get_stats()
-        failed = any(stats.get(key) for key in ("parknews/output_failed", "parknews/state_failed")) or any(
-            key.startswith("feedexport/failed_count/") for key in stats
-        )
+        failed = any(
+            stats.get(key) for key in ("parknews/output_failed", "parknews/output_discarded", "parknews/state_failed")
+        ) or any(key.startswith("feedexport/failed_count/") for key in stats)
         self.store = None
         self.records.finish(stored=not failed)
 

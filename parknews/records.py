@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from parknews.config import ParknewsConfig
 from parknews.outputs import Placement
-from parknews.state import StateError, StateStore
+from parknews.state import State, StateError, StateStore, open_state
 from parknews.walks import ListWalks
 
 if TYPE_CHECKING:
@@ -36,9 +36,11 @@ class RunRecords:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.path = ParknewsConfig.from_crawler(crawler).state_path
+        self.config = config = ParknewsConfig.from_crawler(crawler)
+        #: the state as messages name it
+        self.path = config.redis_shown or config.state_path
         self.walks = ListWalks.of(crawler)
-        self.store: StateStore | None = None
+        self.store: State | None = None
         #: the records were held with an output; it was put in place
         self.held = self.placed = False
         self._walks_staged = False
@@ -52,11 +54,19 @@ class RunRecords:
             crawler._parknews_records = records  # type: ignore[attr-defined]
         return records
 
-    def open(self) -> StateStore:
-        """The write connection, once a run stopped half-way through saving is settled."""
-        self.store = StateStore(self.path)
-        settle_held(self.store)
-        return self.store
+    def open(self) -> State:
+        """The write connection, once a run stopped half-way through saving is settled.
+
+        In distributed mode the state is Redis's, whose records are saved
+        with the worker's leases (``parknews.distributed.state``): a file and
+        a Redis server cannot be written in one step, so nothing is held.
+        """
+        if self.config.distributed:
+            self.store = open_state(self.config, self.crawler)
+            return self.store
+        store = self.store = StateStore(self.config.state_path)
+        settle_held(store)
+        return store
 
     def hold(self, placement: Placement) -> None:
         """Just before ``placement`` puts an output in place: hold the records
@@ -65,7 +75,7 @@ class RunRecords:
         Raises ``sqlite3.Error`` when the state cannot be written: the output
         must then not be put in place.
         """
-        if self.store is None:
+        if not isinstance(self.store, StateStore):
             return
         self._stage_walks(self.store)
         self.store.hold(placement.to_json())
@@ -99,7 +109,7 @@ class RunRecords:
             else:
                 logger.info("The output was not stored: state %s left unchanged", self.path)
                 store.discard()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, StateError) as exc:
             self.crawler.stats.set_value("parknews/state_failed", f"{self.path}: {exc}")
             # Held records stay pending: the next run saves them if their output is in place, else drops them.
             if not saving:
@@ -112,10 +122,15 @@ class RunRecords:
         finally:
             store.close()
 
-    def _stage_walks(self, store: StateStore) -> None:
-        if not self._walks_staged:
+    def _stage_walks(self, store: State) -> None:
+        if self._walks_staged:
+            return
+        self._walks_staged = True
+        if isinstance(store, StateStore):
             self.walks.record(store)
-            self._walks_staged = True
+        else:  # distributed: the round's shared queue walks the lists, no stretches are kept
+            for page in sorted(self.walks.self_linked):
+                store.record_self_linked(page)
 
 
 def settle_held(store: StateStore) -> None:

@@ -16,7 +16,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 
 from parknews.config import ParknewsConfig
-from parknews.state import StateError, StateStore
+from parknews.state import StateError, open_state
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -34,7 +34,7 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         super().__init__(crawler)
         config = ParknewsConfig.from_crawler(crawler)
         self.ttl = config.robots_ttl
-        self.state_path = config.state_path
+        self.config = config
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         netloc = urlparse_cached(request).netloc
@@ -53,7 +53,7 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     def _cached(self, netloc: str) -> bytes | None:
         try:
-            store = StateStore(self.state_path)
+            store = open_state(self.config)
         except StateError:
             return None
         try:
@@ -63,7 +63,7 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     def _store(self, netloc: str, body: bytes) -> None:
         try:
-            store = StateStore(self.state_path)
+            store = open_state(self.config)
             try:
                 store.save_robots(netloc, body)
             finally:

@@ -38,6 +38,17 @@ PARKNEWS_COVERAGE_MIN_ARTICLES = 5
 #: one stopped (with a WARNING naming the list).
 PARKNEWS_MAX_LIST_PAGES = 300
 
+# --- distributed mode (see the README's "Distributed mode") ------------------
+#: The Redis server shared by the workers of a distributed crawl
+#: (``redis://host:6379/0``, ``rediss://…``, ``unix:///path``); empty: one
+#: machine, SQLite state, no Redis needed.
+PARKNEWS_REDIS_URL = ""
+#: This worker's name (letters, digits, ``-_.``); empty: ``<hostname>-<pid>``.
+PARKNEWS_WORKER = ""
+#: Seconds a worker's heartbeat may be missing before the other workers
+#: re-queue the requests it had taken.
+PARKNEWS_LEASE_TIMEOUT = 30
+
 # --- click counts that only JavaScript shows (see parknews/clicks/) --------
 #: ``auto``: read a counter script, else render in Chromium the articles whose
 #: count is still unknown; ``never``: no browser at all; ``always``: render

@@ -16,9 +16,14 @@ import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from parknews.walks import Stretch
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from parknews.config import ParknewsConfig
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -82,6 +87,50 @@ class StateError(RuntimeError):
     """The state file cannot be used; the message names the path."""
 
 
+class State(Protocol):
+    """What the pipeline, the spider and the robots.txt cache ask of a state,
+    whichever backend holds it: SQLite (:class:`StateStore`) on one machine,
+    Redis (``parknews.distributed.state.RedisState``) in distributed mode.
+
+    Records made through one instance join the state at :meth:`save`
+    (``parknews.records`` says when); :meth:`discard` drops them.
+    """
+
+    def lookup(self, url: str) -> Known | None: ...
+
+    def original_of(self, fingerprint: str, url: str) -> str | None: ...
+
+    def known_urls(self, urls: list[str]) -> set[str]: ...
+
+    def add(self, url: str, fingerprint: str, clicks: int | None, duplicate_of: str | None = None) -> None: ...
+
+    def self_linked(self, page: str) -> bool: ...
+
+    def record_self_linked(self, page: str) -> None: ...
+
+    def robots(self, netloc: str, max_age: float) -> bytes | None: ...
+
+    def save_robots(self, netloc: str, body: bytes) -> None: ...
+
+    def save(self) -> None: ...
+
+    def discard(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def open_state(config: ParknewsConfig, crawler: Crawler | None = None) -> State:
+    """The state of the run: SQLite at ``PARKNEWS_STATE``, or Redis with
+    ``PARKNEWS_REDIS_URL``. ``crawler``: the pipeline's, whose additions are
+    saved with the round's leases (see ``parknews.distributed.state``)."""
+    if not config.distributed:
+        return StateStore(config.state_path)
+    from parknews.distributed.rounds import Round
+    from parknews.distributed.state import RedisState
+
+    return RedisState(config, Round.of(crawler) if crawler is not None else None)
+
+
 class StateStore:
     """Seen articles by canonical URL and by content fingerprint, lists' walks, robots.txt.
 
@@ -129,8 +178,9 @@ class StateStore:
                 return Known(*row)
         return None
 
-    def url_with_fingerprint(self, fingerprint: str) -> str | None:
-        """The URL an article with this content was exported under (a mirror's original)."""
+    def original_of(self, fingerprint: str, url: str) -> str | None:
+        """The URL an article with this content was exported under (a mirror's
+        original), by an earlier run or this one (this connection's records)."""
         for table in ("staged_articles", "articles"):
             row = self._db.execute(
                 f"SELECT url FROM {table} WHERE fingerprint = ? AND duplicate_of IS NULL LIMIT 1", (fingerprint,)

@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 #: never closes, so the feed storage (its unfinished file) and the run summary
 #: clean up on this signal instead.
 run_abandoned = object()
+#: Sent with each request given up unsent (``request=``): a distributed
+#: worker's scheduler hands its lease back to the round rather than release it.
+request_given_up = object()
 
 
 class RequestNotSent(IgnoreRequest):
@@ -54,6 +57,7 @@ def drop_waiting_requests(crawler: Crawler) -> int:
         while slot.queue:
             request, deferred = slot.queue.popleft()
             deferred.errback(RequestNotSent(f"not sent, the run is stopping: {request.url}"))
+            crawler.signals.send_catch_log(signal=request_given_up, request=request)
             dropped += 1
     if dropped:
         crawler.stats.inc_value("parknews/not_sent", dropped)

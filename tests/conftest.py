@@ -19,6 +19,9 @@ from scrapy.http import HtmlResponse, Request
 from parknews.middlewares import CharsetFixMiddleware
 from parknews.replay import FIXTURES, ReplayServer, crawl_command, load_manifest
 
+#: ``redis_server``: a real Redis on 127.0.0.1 for the distributed mode's tests.
+pytest_plugins = ["tests.redis_server"]
+
 ROOT = Path(__file__).resolve().parent.parent
 #: What runs in the checkout would write: the user's state, lock, summary and
 #: output, and the committed fixtures. Tests use temporary directories only.

@@ -4,7 +4,8 @@ Plain ``scrapy crawl`` exits 0 even when every request failed, or when a
 second Ctrl-C cut it short. This one checks settings and spider arguments
 before anything starts (one-line error naming the value, exit 2), takes an
 exclusive lock next to the state so two runs never overlap (a second run
-exits 0 at once), handles SIGINT/SIGTERM itself (``parknews.stopping``: exit
+exits 0 at once; in distributed mode the lock is the worker id's, and Redis
+must answer before anything starts), handles SIGINT/SIGTERM itself (``parknews.stopping``: exit
 128 + the signal's number), and exits 1 when the run failed (see
 ``parknews.outcome`` and ``parknews.monitors``).
 """
@@ -12,8 +13,10 @@ exits 0 at once), handles SIGINT/SIGTERM itself (``parknews.stopping``: exit
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sys
+import time
 from typing import IO, TYPE_CHECKING, NoReturn
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -46,12 +49,17 @@ class Command(ScrapyCrawlCommand):
         except ConfigError as exc:
             _fail(str(exc))
         self.lock = _take_lock(config.lock_path)
+        if config.distributed:
+            unreachable = check_reachable(config)
+            if unreachable:
+                report_unreachable(unreachable)
         try:
-            store = StateStore(config.state_path)  # corrupt or unwritable: say so now
-            try:
-                store.check()
-            finally:
-                store.close()
+            if not config.distributed:
+                store = StateStore(config.state_path)  # corrupt or unwritable: say so now
+                try:
+                    store.check()
+                finally:
+                    store.close()
             feeds = list(self.settings.getdict("FEEDS"))
             check_output_dirs(feeds or [config.output] * bool(config.output), create=not feeds)
         except (StateError, OutputError) as exc:
@@ -68,6 +76,21 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.start(install_signal_handlers=False)
         stats = crawler.stats.get_stats() if crawler._stats is not None else {}
         self.exitcode = exit_code(stats) or interrupts.exit_code or int(self.crawler_process.bootstrap_failed)
+
+
+def check_reachable(config: ParknewsConfig) -> str | None:
+    """Why the distributed mode's Redis cannot be used (imported only for that mode)."""
+    from parknews.distributed import check_reachable as check
+
+    return check(config)
+
+
+def report_unreachable(message: str) -> NoReturn:
+    """One ERROR line in the log's own form, exit 1: the run could not start,
+    nothing was fetched, exported or recorded."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    print(f"{stamp} [parknews] {logging.getLevelName(logging.ERROR)}: {message}", file=sys.stderr)
+    raise SystemExit(1)
 
 
 def _fail(message: str) -> NoReturn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 from functools import cached_property
@@ -22,7 +23,7 @@ from parknews.pages import Document, HubPage, Link, ListPage, canonical_url, cla
 from parknews.pages.urls import host_of
 from parknews.selflinks import family, is_counter_variant
 from parknews.sites import Site, site_slots, site_stat
-from parknews.state import StateStore
+from parknews.state import State, open_state
 from parknews.stopping import RequestNotSent
 from parknews.walks import ListWalks
 
@@ -88,6 +89,10 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         config = ParknewsConfig.from_settings(settings)
         if not settings.getdict("FEEDS") and config.output:
             settings.set("FEEDS", {config.output: {"format": "jsonlines"}}, priority="spider")
+        if config.distributed:
+            from parknews.distributed import configure
+
+            configure(settings, config)
         # Here, once -s values are in: USER_AGENT is a plain setting and cannot refer to another one.
         if config.contact and settings.get("USER_AGENT") == default_settings.USER_AGENT:
             settings.set("USER_AGENT", user_agent(default_settings.USER_AGENT, config.contact), priority="spider")
@@ -101,13 +106,23 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ParknewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.config = ParknewsConfig.from_crawler(crawler)
-        spider.sites = spider.config.sites_for(*spider._sites_arg)
+        spider.config = config = ParknewsConfig.from_crawler(crawler)
+        #: ``%(worker)s`` in an output name (Scrapy's feed URI parameters are the spider's attributes)
+        spider.worker = config.worker
+        if config.distributed:
+            from parknews.distributed.rounds import enter_round
+
+            spider.sites = enter_round(spider, crawler, config)
+        else:
+            spider.sites = config.sites_for(*spider._sites_arg)
         spider.start_urls = [url for site in spider.sites for url in site.start_urls]
         # Links are chosen by these; parknews.offsite holds every scheduled request (redirects too) to them.
         spider.hosts = frozenset(host for site in spider.sites for host in site.hosts)
         spider._site_of_host = {host: site for site in reversed(spider.sites) for host in site.hosts}
-        spider.copies = CopyHoldback(crawler, spider.sites)
+        # In distributed mode the round says when copies go: once it is drained on every worker.
+        spider.copies = CopyHoldback(crawler, spider.sites, on_idle=not config.distributed)
+        if config.distributed:
+            crawler._parknews_round.copies = spider.copies
         spider.limit = ExportLimit.of(crawler)
         spider.walks = ListWalks.of(crawler)
         spider._counters_asked = set()
@@ -125,6 +140,10 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
         self.crawler.stats.inc_value(site_stat(site.name, key), value)
 
     async def start(self) -> AsyncIterator[Request]:
+        """The sites' start URLs; in distributed mode none: they went into the
+        round's shared queue when it started (``parknews.distributed.rounds``)."""
+        if self.config.distributed:
+            return
         for site in self.sites:
             for url in site.start_urls:
                 yield self.request(url, site, parknews_start=True)
@@ -184,6 +203,9 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
     def _follow_list(self, page: ListPage, site: Site, meta: dict[str, Any]) -> Iterator[Request]:
         """Open the articles not exported before, then the next page, until the
         walk meets where earlier runs walked the list (``parknews.walks``)."""
+        if self.config.distributed:
+            yield from self._follow_shared_list(page, site, meta)
+            return
         if "walk" in meta:
             walk, position = self.walks.get(meta["walk"]), meta["walk_page"]
         else:
@@ -202,6 +224,42 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
             # A walk is bounded by its own rules (parknews.walks), not by the duplicate filter:
             # a page it reads twice brings no new link and ends it.
             yield self.request(url, self._target(url) or site, dont_filter=True, walk=walk.list_url, walk_page=at)
+
+    def _follow_shared_list(self, page: ListPage, site: Site, meta: dict[str, Any]) -> Iterator[Request]:
+        """A list walk in distributed mode, whose pages any worker may read:
+        open the articles not exported before, then the next page — unless
+        every article on this page is known (lists are newest first), the
+        page shows the same links as the one before (a calendar repeating
+        its articles), or the walk reached ``PARKNEWS_MAX_LIST_PAGES``.
+
+        Its progress rides in the requests (the round's queue keeps them, and
+        a dead worker's go back to it), not in the state: a round stopped
+        half-way is taken up where it stopped by the next workers that join it.
+        """
+        links = [link.url for link in page.article_links if self._target(link.url) is not None]
+        walk_all = self.config.full or self.config.refresh_clicks
+        known = self.state.known_urls(links) if links and not walk_all else set()
+        if known:
+            self.crawler.stats.inc_value("parknews/known_skipped", len(known))
+        yield from self._open_articles(page, site, [url for url in links if url not in known])
+        position = meta.get("walk_page", 1)
+        shown = hashlib.blake2b("\n".join(sorted(links)).encode(), digest_size=8).hexdigest()
+        if links and len(known) == len(links):
+            self.crawler.stats.inc_value("parknews/lists_stopped")
+            logger.debug("Every article on %s is known: not paginating further", page.url)
+            return
+        if not links or shown == meta.get("walk_shown"):
+            self.crawler.stats.inc_value("parknews/walks/no_new_links")
+            logger.info("List page %s shows no article link the page before did not: the list ends", page.url)
+            return
+        url = self._next_page(page, position)
+        if url is None or self.limit.reached:
+            return
+        if position >= self.config.max_list_pages:
+            self.crawler.stats.inc_value("parknews/walks/capped")
+            logger.warning("List %s: walk stopped after %d pages (PARKNEWS_MAX_LIST_PAGES)", page.url, position)
+            return
+        yield self.request(url, self._target(url) or site, walk_page=position + 1, walk_shown=shown)
 
     def _open_articles(self, page: ListPage, site: Site, urls: list[str]) -> Iterator[Request]:
         """Requests for a list page's article links; those that are the page's
@@ -245,10 +303,10 @@ class ParknewsSpider(ClickCounts, scrapy.Spider):
             walk.reached_end()
 
     @cached_property
-    def state(self) -> StateStore:
+    def state(self) -> State:
         """A read connection to the state: it sees what earlier runs committed,
         not this run's pending additions."""
-        return StateStore(self.config.state_path)
+        return open_state(self.config)
 
     def closed(self, reason: str) -> None:
         if "state" in self.__dict__:
