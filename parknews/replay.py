@@ -16,6 +16,7 @@ import shlex
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -260,7 +261,11 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
+            # Short sleeps, not one endless wait: Ctrl-C may be delivered to the
+            # server's thread, and Python raises it here only when this thread
+            # next runs.
+            while True:
+                time.sleep(0.5)
     return 0
 
 
