@@ -4,6 +4,7 @@ and exports the articles the trap really holds, once."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -118,3 +119,34 @@ def test_articles_served_at_the_lists_own_path_are_all_fetched(traps, crawl):
 )
 def test_counter_variants_are_the_same_address_with_only_numbers_changed(url, page, variant):
     assert is_counter_variant(url, page) is variant
+
+
+def distributed(redis_server) -> tuple[str, ...]:
+    """One worker of a distributed crawl: its walk's progress rides in its requests."""
+    return ("-s", f"PARKNEWS_REDIS_URL={redis_server.url}", "-s", "PARKNEWS_WORKER=w1", "-s", "PARKNEWS_RENDER=never")
+
+
+def test_a_distributed_walk_of_an_endless_calendar_ends_at_the_page_repeating_the_one_before(
+    traps, crawl, redis_server, tmp_path
+):
+    result = crawl(traps.url + "_trap/calendar/", *distributed(redis_server))
+    assert result.code == 0, result.log[-3000:]
+    assert "Traceback" not in result.log
+    assert exported(result) == sorted(calendar_articles())
+    assert list_requests(traps, "calendar") == [f"{PREFIX}calendar/", f"{PREFIX}calendar/?d=1"]
+    stats = json.loads((tmp_path / "last-run-w1.json").read_text("utf-8"))["stats"]
+    assert stats["parknews/walks/no_new_links"] == 1
+
+
+def test_a_distributed_walk_of_a_list_without_end_stops_at_the_page_limit_naming_the_list(
+    traps, crawl, redis_server, tmp_path
+):
+    result = crawl(traps.url + "_trap/variants/", "-s", "PARKNEWS_MAX_LIST_PAGES=7", *distributed(redis_server))
+    assert result.code == 0, result.log[-3000:]
+    assert exported(result) == sorted(variants_articles(7))
+    pages = list_requests(traps, "variants")
+    assert len(pages) == 7 and len(set(pages)) == 7
+    warnings = [line for line in result.log.splitlines() if "WARNING" in line and "PARKNEWS_MAX_LIST_PAGES" in line]
+    assert len(warnings) == 1
+    assert f"List {traps.url}_trap/variants/" in warnings[0]
+    assert json.loads((tmp_path / "last-run-w1.json").read_text("utf-8"))["stats"]["parknews/walks/capped"] == 1
