@@ -249,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         server = ReplayServer(args.dir, port=args.port)
     except OSError as exc:
         return _serve_error(f"cannot listen on 127.0.0.1 port {args.port}: {exc.strerror or exc}")
-    with server:
+    # Ctrl-C is awaited from the first line printed on: whoever reads that line may send it at once.
+    with server, contextlib.suppress(KeyboardInterrupt):
         print(f"Serving {args.dir} at {server.url} (Ctrl-C to stop)", flush=True)
         data = Path("data")
         crawl = crawl_command(
@@ -260,12 +261,11 @@ def main(argv: list[str] | None = None) -> int:
             + shlex.join(["scrapy", *crawl[3:]]),
             flush=True,
         )
-        with contextlib.suppress(KeyboardInterrupt):
-            # Short sleeps, not one endless wait: Ctrl-C may be delivered to the
-            # server's thread, and Python raises it here only when this thread
-            # next runs.
-            while True:
-                time.sleep(0.5)
+        # Short sleeps, not one endless wait: Ctrl-C may be delivered to the
+        # server's thread, and Python raises it here only when this thread
+        # next runs.
+        while True:
+            time.sleep(0.5)
     return 0
 
 

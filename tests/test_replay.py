@@ -24,9 +24,17 @@ def without_make_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C as a terminal delivers it: a shell's background job (``make test &``)
+    starts its commands with SIGINT ignored, and a child keeps that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def serve(*args: str, cwd) -> subprocess.Popen[str]:
     cmd = [PYTHON, "-m", "parknews.replay", "serve", *args]
-    return subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_as_from_a_terminal
+    )
 
 
 TEXT = {"capture_output": True, "text": True, "timeout": 60}
