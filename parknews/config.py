@@ -26,6 +26,7 @@ from scrapy.utils.conf import closest_scrapy_cfg
 
 from parknews.exceptions import ConfigError
 from parknews.pages.urls import crawl_problem
+from parknews.shared import per_crawler
 from parknews.sites import RENDER_MODES, Site, for_start_urls, load_sites, select_sites
 from parknews.text import SCRIPTS
 
@@ -188,11 +189,7 @@ class ParknewsConfig:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParknewsConfig:
         """The crawler's config, parsed on first use and shared by every component."""
-        config = getattr(crawler, "_parknews_config", None)
-        if config is None:
-            config = cls.from_settings(crawler.settings)
-            crawler._parknews_config = config  # type: ignore[attr-defined]
-        return config
+        return per_crawler(crawler, _config_of)
 
 
 def project_root() -> Path:
@@ -378,3 +375,7 @@ def _choice(settings: BaseSettings, name: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ConfigError(f"{name}: {settings.get(name)!r} is not one of {', '.join(allowed)}")
     return value
+
+
+def _config_of(crawler: Crawler) -> ParknewsConfig:
+    return ParknewsConfig.from_settings(crawler.settings)

@@ -17,6 +17,7 @@ from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
 from parknews.config import ParknewsConfig
+from parknews.shared import per_crawler
 from parknews.stopping import drop_waiting_requests
 
 if TYPE_CHECKING:
@@ -40,11 +41,7 @@ class ExportLimit:
     @classmethod
     def of(cls, crawler: Crawler) -> ExportLimit:
         """The crawler's one limit, shared by the pipeline and the spider."""
-        limit = getattr(crawler, "_parknews_limit", None)
-        if limit is None:
-            limit = cls(crawler)
-            crawler._parknews_limit = limit  # type: ignore[attr-defined]
-        return limit
+        return per_crawler(crawler, cls)
 
     @property
     def reached(self) -> bool:

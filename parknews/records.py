@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from parknews.config import ParknewsConfig
 from parknews.outputs import Placement
+from parknews.shared import per_crawler
 from parknews.state import State, StateError, StateStore, open_state
 from parknews.walks import ListWalks
 
@@ -48,11 +49,7 @@ class RunRecords:
     @classmethod
     def of(cls, crawler: Crawler) -> RunRecords:
         """The crawler's one set of records, shared by the pipeline and the feed storage."""
-        records = getattr(crawler, "_parknews_records", None)
-        if records is None:
-            records = cls(crawler)
-            crawler._parknews_records = records  # type: ignore[attr-defined]
-        return records
+        return per_crawler(crawler, cls)
 
     def open(self) -> State:
         """The write connection, once a run stopped half-way through saving is settled.

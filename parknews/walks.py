@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from parknews.config import ParknewsConfig
+from parknews.shared import per_crawler
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -208,11 +209,7 @@ class ListWalks:
     @classmethod
     def of(cls, crawler: Crawler) -> ListWalks:
         """The crawler's one record of walks, shared by the spider and the pipeline."""
-        walks = getattr(crawler, "_parknews_walks", None)
-        if walks is None:
-            walks = cls(crawler)
-            crawler._parknews_walks = walks  # type: ignore[attr-defined]
-        return walks
+        return per_crawler(crawler, cls)
 
     def begin(self, list_url: str, stretches: tuple[Stretch, ...]) -> ListWalk | None:
         """A walk of the list starting at its first page; None if this run walks it already."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,18 +55,28 @@ class RedisServer:
             "--save", "",
             "--daemonize", "no",
             "--protected-mode", "yes",
-            "--logfile", str(self.dir / "redis.log"),
+            "--logfile", "",
         ]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if self.client().ping():
-                    return self
-            except redis.RedisError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start on 127.0.0.1:{self.port}; see {self.dir}") from None
-                time.sleep(0.05)
+        # Redis says on its log when it accepts connections: wait for that line,
+        # copying the log to redis.log as it comes (and on, so the pipe never fills).
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        said, accepting = threading.Event(), []
+        threading.Thread(target=self._keep_log, args=(self.proc, said, accepting), daemon=True).start()
+        if not said.wait(10) or not accepting:
+            raise RuntimeError(f"redis-server did not start on 127.0.0.1:{self.port}; see {self.dir / 'redis.log'}")
+        return self
+
+    def _keep_log(self, proc: subprocess.Popen[bytes], said: threading.Event, accepting: list[bool]) -> None:
+        """``said`` once Redis accepts connections (``accepting`` then holds True) or has exited."""
+        assert proc.stdout is not None
+        with (self.dir / "redis.log").open("ab") as log:
+            for line in proc.stdout:
+                log.write(line)
+                log.flush()
+                if b"Ready to accept connections" in line:
+                    accepting.append(True)
+                    said.set()
+        said.set()
 
     def stop(self) -> None:
         """SIGTERM, and wait: Redis flushes its append-only file and exits."""
@@ -75,7 +86,7 @@ class RedisServer:
         self.proc = None
 
     def restart(self, down_for: float = 0.0) -> None:
-        """Stop, stay down ``down_for`` seconds, start again on the same port and dir."""
+        """Stop, stay down ``down_for`` seconds (the outage a test plays), start again on the same port and dir."""
         self.stop()
         time.sleep(down_for)
         self.start()

@@ -48,14 +48,14 @@ def test_the_shipped_profile_is_the_default_site():
 
 
 def test_a_site_is_two_lines(tmp_path):
-    path = write(tmp_path, '[[site]]\nname = "gaoxin"\nstart_urls = ["https://news.example.cn/yqdt/"]\n')
+    path = write(tmp_path, '[[site]]\nname = "gaoxin"\nstart_urls = ["https://127.0.0.4/yqdt/"]\n')
     site = load_sites(path)["gaoxin"]
-    assert site.start_urls == ("https://news.example.cn/yqdt/",)
-    assert site.hosts == {"news.example.cn"}
+    assert site.start_urls == ("https://127.0.0.4/yqdt/",)
+    assert site.hosts == {"127.0.0.4"}
     assert site.coverage == {"title": 0.95, "published": 0.95, "body": 0.95}  # no click count expected
 
 
-SITE = '[[site]]\nname = "a"\nstart_urls = ["http://a.example/"]\n'
+SITE = '[[site]]\nname = "a"\nstart_urls = ["http://127.0.0.1/"]\n'
 
 
 @pytest.mark.parametrize(
@@ -64,17 +64,17 @@ SITE = '[[site]]\nname = "a"\nstart_urls = ["http://a.example/"]\n'
         ('name = "a"\n', ":1: unknown key 'name' (a site is a [[site]] table)"),
         (SITE + "dealy = 2\n", ":4: unknown key 'dealy' (known: concurrency, coverage, delay,"),
         ('[[site]]\nname = "a"\n', ":1: site 'a' has no start_urls (a list of http(s) URLs)"),
-        (SITE.replace("http://a.example/", "ftp://a.example/"), ":3: site 'a': start URL 'ftp://a.example/' is not"),
-        (SITE.replace("http://a.example/", "http://a.example:99999/"), ":3: site 'a': start URL"),
+        (SITE.replace("http://127.0.0.1/", "ftp://127.0.0.1/"), ":3: site 'a': start URL 'ftp://127.0.0.1/' is not"),
+        (SITE.replace("http://127.0.0.1/", "http://127.0.0.1:99999/"), ":3: site 'a': start URL"),
         (SITE + "coverage = { clics = 0.5 }\n", ":4: unknown field 'clics' in coverage (known: title, published,"),
         (SITE + "coverage = { title = 1.5 }\n", ":4: coverage title = 1.5 is not a share from 0 to 1"),
         (SITE + 'include = ["("]\n', ":4: include pattern '(' is not a regular expression"),
-        (SITE + 'hosts = ["http://b.example/"]\n', ":4: site 'a': 'http://b.example/' is not a host name"),
+        (SITE + 'hosts = ["http://127.0.0.2/"]\n', ":4: site 'a': 'http://127.0.0.2/' is not a host name"),
         (SITE + "delay = -1\n", ":4: delay = -1 is not a number"),
         (SITE + "concurrency = 0.5\n", ":4: concurrency = 0.5 is not a whole number"),
         (SITE + 'render = "sometimes"\n', ":4: render = 'sometimes' is not one of auto, never, always"),
         (SITE + "\n" + SITE, ":6: site 'a' is defined twice"),
-        ('[[site]]\nname = "A b"\nstart_urls = ["http://a.example/"]\n', ":2: name 'A b' is not a short lowercase"),
+        ('[[site]]\nname = "A b"\nstart_urls = ["http://127.0.0.1/"]\n', ":2: name 'A b' is not a short lowercase"),
         ('[[site]]\nname = "a\n', ":2: Illegal character '\\n' (at line 2, column 10)"),
         ("", ": no [[site]] table"),
     ],
@@ -88,7 +88,7 @@ def test_a_bad_profile_is_one_line_naming_file_line_and_key(tmp_path, text, mess
 
 
 def test_site_names_choose_profiles_and_unknown_ones_list_the_known(tmp_path):
-    path = write(tmp_path, SITE + SITE.replace('"a"', '"b"').replace("a.example", "b.example"))
+    path = write(tmp_path, SITE + SITE.replace('"a"', '"b"').replace("127.0.0.1", "127.0.0.2"))
     profiles = load_sites(path)
     assert [s.name for s in select_sites(profiles, "b,a")] == ["b", "a"]
     assert [s.name for s in select_sites(profiles, "all")] == ["a", "b"]
@@ -107,28 +107,28 @@ def test_start_urls_on_a_profiles_host_are_that_site():
 def test_politeness_is_per_host_through_download_slots(tmp_path):
     path = write(
         tmp_path,
-        SITE + 'hosts = ["m.a.example:8080"]\ndelay = 3\nconcurrency = 1\n'
-        '[[site]]\nname = "b"\nstart_urls = ["http://b.example/"]\nhosts = ["m.a.example"]\ndelay = 1.5\n',
+        SITE + 'hosts = ["127.0.0.3:8080"]\ndelay = 3\nconcurrency = 1\n'
+        '[[site]]\nname = "b"\nstart_urls = ["http://127.0.0.2/"]\nhosts = ["127.0.0.3"]\ndelay = 1.5\n',
     )
     assert site_slots(load_sites(path)) == {
-        "a.example": {"delay": 3.0, "concurrency": 1},
-        "m.a.example": {"delay": 3.0, "concurrency": 1},  # the stricter of the two profiles naming it
-        "b.example": {"delay": 1.5},
+        "127.0.0.1": {"delay": 3.0, "concurrency": 1},
+        "127.0.0.3": {"delay": 3.0, "concurrency": 1},  # the stricter of the two profiles naming it
+        "127.0.0.2": {"delay": 1.5},
     }
     settings = Settings()
     settings.setmodule(project_settings)
     settings.set("PARKNEWS_SITES", str(path), priority="cmdline")
-    settings.set("DOWNLOAD_SLOTS", {"b.example": {"delay": 9}}, priority="cmdline")
+    settings.set("DOWNLOAD_SLOTS", {"127.0.0.2": {"delay": 9}}, priority="cmdline")
     ParknewsSpider.update_settings(settings)
     slots = settings.getdict("DOWNLOAD_SLOTS")
-    assert slots["a.example"] == {"delay": 3.0, "concurrency": 1}
-    assert slots["b.example"] == {"delay": 9}  # what the user set wins
+    assert slots["127.0.0.1"] == {"delay": 3.0, "concurrency": 1}
+    assert slots["127.0.0.2"] == {"delay": 9}  # what the user set wins
 
 
 def test_a_site_and_start_urls_together_are_refused():
     config = ParknewsConfig.from_settings(Settings(dict(vars(project_settings))))
     with pytest.raises(ConfigError, match="give -a site= or -a start_urls=, not both"):
-        config.sites_for("http://a.example/", "ciipa")
+        config.sites_for("http://127.0.0.1/", "ciipa")
 
 
 # --- crawls -----------------------------------------------------------------
