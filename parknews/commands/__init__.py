@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from parknews.config import ConfigError, parse_start_urls
 
 if TYPE_CHECKING:
+    import argparse
+
     from scrapy.settings import BaseSettings
 
 
@@ -44,3 +46,28 @@ class LookOnly:
 
     def close(self) -> None:
         self._state.cleanup()
+
+
+class LookCommand:
+    """The part ``scrapy parse`` and ``scrapy shell`` share: a :class:`LookOnly`
+    applied before Scrapy's own options, undone after the command ran.
+    Mixed in before Scrapy's command class."""
+
+    look: LookOnly
+    settings: BaseSettings | None
+
+    def url_of(self, args: list[str]) -> str | None:
+        """The URL the command looks at, as a start URL."""
+        return args[0] if args else None
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        self.look = LookOnly()
+        self.look.apply(self.settings, self.url_of(args))
+        super().process_options(args, opts)  # type: ignore[misc]
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        try:
+            super().run(args, opts)  # type: ignore[misc]
+        finally:
+            self.look.close()

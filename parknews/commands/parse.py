@@ -1,28 +1,9 @@
 """``scrapy parse``: Scrapy's command, for a look at any URL (see ``LookOnly``)."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
 from scrapy.commands.parse import Command as ScrapyParseCommand
 
-from parknews.commands import LookOnly
-
-if TYPE_CHECKING:
-    import argparse
+from parknews.commands import LookCommand
 
 
-class Command(ScrapyParseCommand):
-    look: LookOnly
-
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        assert self.settings is not None
-        self.look = LookOnly()
-        self.look.apply(self.settings, args[0] if args else None)
-        super().process_options(args, opts)
-
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        try:
-            super().run(args, opts)
-        finally:
-            self.look.close()
+class Command(LookCommand, ScrapyParseCommand):
+    pass
